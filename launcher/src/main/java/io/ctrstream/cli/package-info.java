@@ -1,0 +1,2 @@
+/** The {@code ./ctr} command line: thin picocli commands that call into the modules. */
+package io.ctrstream.cli;
