@@ -1,0 +1,41 @@
+package io.ctrstream.schemas;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+
+/** Why an input record could not be used; the {@code kind} of a {@link DeadLetter}, and a metric tag. */
+public enum FailureKind {
+  /** The bytes are not one JSON document. */
+  NOT_JSON("not-json"),
+  /** JSON, but a field has the wrong type, is unknown, or the document is not an object. */
+  WRONG_TYPE("wrong-type"),
+  /** Well-typed, but a field is missing or out of range. */
+  INVALID_FIELDS("invalid-fields"),
+  /** Larger than the configured maximum value size. */
+  OVERSIZED("oversized"),
+  /** The record key disagrees with the id inside the value. */
+  KEY_MISMATCH("key-mismatch"),
+  /** A null value where a tombstone means nothing. */
+  MISSING_VALUE("missing-value");
+
+  private final String wireName;
+
+  FailureKind(String wireName) {
+    this.wireName = wireName;
+  }
+
+  @JsonValue
+  public String wireName() {
+    return wireName;
+  }
+
+  @JsonCreator
+  public static FailureKind fromWire(String name) {
+    for (FailureKind k : values()) {
+      if (k.wireName.equals(name)) {
+        return k;
+      }
+    }
+    throw new IllegalArgumentException("unknown failure kind " + name);
+  }
+}

@@ -1,0 +1,117 @@
+package io.ctrstream.schemas;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * Value of the {@code feedback} topic, key userId (schema {@code schemas/feedback.schema.json}):
+ * one training example, written for every rating. The features are those served with the joined
+ * impression ({@link Source#IMPRESSION}) or those that stood just before the rating ({@link
+ * Source#ORGANIC}); the trainer learns from exactly what the scorer saw.
+ *
+ * @param label 1 when rating &gt;= 4, else 0
+ * @param timestamp the rating's timestamp, epoch ms
+ * @param profile the user's attributes as served
+ * @param genres the candidate movie's genres as served
+ * @param history the user's highly rated movies, oldest first, as served
+ * @param negatives one sampled negative per history entry, aligned; "" when none could be drawn
+ * @param servedScore the served score of the joined impression; null for organic
+ * @param modelVersion the model that served it; null for organic
+ * @param impressionId the joined impression; null for organic
+ */
+public record Feedback(
+    String userId,
+    String movieId,
+    Integer label,
+    Double rating,
+    Long timestamp,
+    Profile profile,
+    List<String> genres,
+    List<String> history,
+    List<String> negatives,
+    Double servedScore,
+    String modelVersion,
+    String impressionId,
+    Source source)
+    implements WireValue {
+
+  public Feedback {
+    genres = copy(genres);
+    history = copy(history);
+    negatives = copy(negatives);
+  }
+
+  /** Where the features of an example come from. */
+  public enum Source {
+    /** The rating followed a pending impression of the same movie: features and score as served. */
+    IMPRESSION("impression"),
+    /** No impression was pending: features as they stood just before the rating. */
+    ORGANIC("organic");
+
+    private final String wireName;
+
+    Source(String wireName) {
+      this.wireName = wireName;
+    }
+
+    @JsonValue
+    public String wireName() {
+      return wireName;
+    }
+
+    @JsonCreator
+    public static Source fromWire(String name) {
+      for (Source s : values()) {
+        if (s.wireName.equals(name)) {
+          return s;
+        }
+      }
+      throw new IllegalArgumentException("source must be impression or organic, got " + name);
+    }
+  }
+
+  @Override
+  public List<String> validate() {
+    Checks c =
+        new Checks()
+            .id("userId", userId)
+            .id("movieId", movieId)
+            .present("label", label)
+            .rule(label == null || label == 0 || label == 1, "label must be 0 or 1, got " + label)
+            .range("rating", rating, 0.5, 5)
+            .epochMillis("timestamp", timestamp)
+            .present("profile", profile)
+            .list("genres", genres, 64, Checks.ItemRule.text(1, 64))
+            .list("history", history, 1000, Checks.ItemRule.text(1, Checks.MAX_ID_LENGTH))
+            .list("negatives", negatives, 1000, Checks.ItemRule.text(0, Checks.MAX_ID_LENGTH))
+            .optionalRange("servedScore", servedScore, 0, 1)
+            .optionalId("modelVersion", modelVersion)
+            .optionalId("impressionId", impressionId)
+            .present("source", source);
+    if (profile != null) {
+      c.nested("profile", profile.validate());
+    }
+    if (history != null && negatives != null && history.size() != negatives.size()) {
+      c.rule(false, "negatives must align with history (one per entry): "
+          + history.size() + " history entries, " + negatives.size() + " negatives");
+    }
+    if (label != null && rating != null && (label == 1) != (rating >= Rating.POSITIVE_THRESHOLD)) {
+      c.rule(false, "label must be 1 exactly when rating >= 4, got label " + label + " for rating " + rating);
+    }
+    if (source == Source.IMPRESSION && impressionId == null) {
+      c.rule(false, "impressionId is required when source is impression");
+    }
+    if (source == Source.ORGANIC && (impressionId != null || servedScore != null)) {
+      c.rule(false, "an organic example has no impressionId or servedScore");
+    }
+    return c.done();
+  }
+
+  private static List<String> copy(List<String> list) {
+    // Not List.copyOf: a null item must survive so that validate() can report it.
+    return list == null ? null : Collections.unmodifiableList(new ArrayList<>(list));
+  }
+}

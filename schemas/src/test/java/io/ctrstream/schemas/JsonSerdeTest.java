@@ -1,0 +1,99 @@
+package io.ctrstream.schemas;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Proves the serde's failure classes (what the scorer writes as a dead letter's kind), that it
+ * never coerces types silently, and the dead-letter payload encoding.
+ */
+class JsonSerdeTest {
+  private final JsonSerde<Rating> ratings = JsonSerde.of(Rating.class);
+
+  private FailureKind kindOf(String json) {
+    Decoded<Rating> d = ratings.decode(json == null ? null : json.getBytes(StandardCharsets.UTF_8));
+    assertThat(d).isInstanceOf(Decoded.Failed.class);
+    return ((Decoded.Failed<Rating>) d).kind();
+  }
+
+  @Test
+  void classifiesEachKindOfBadInput() {
+    assertThat(kindOf("{not json")).isEqualTo(FailureKind.NOT_JSON);
+    assertThat(kindOf("")).isEqualTo(FailureKind.NOT_JSON);
+    assertThat(kindOf(null)).isEqualTo(FailureKind.MISSING_VALUE);
+    assertThat(kindOf("null")).isEqualTo(FailureKind.WRONG_TYPE);
+    assertThat(kindOf("[1]")).isEqualTo(FailureKind.WRONG_TYPE);
+    assertThat(kindOf("{\"userId\":42,\"movieId\":\"1\",\"rating\":4,\"timestamp\":1}"))
+        .isEqualTo(FailureKind.WRONG_TYPE);
+    assertThat(kindOf("{\"userId\":\"42\",\"movieId\":\"1\",\"rating\":\"4\",\"timestamp\":1}"))
+        .isEqualTo(FailureKind.WRONG_TYPE);
+    assertThat(kindOf("{\"userId\":\"42\",\"movieId\":\"1\",\"rating\":4,\"timestamp\":1,\"x\":1}"))
+        .isEqualTo(FailureKind.WRONG_TYPE);
+    assertThat(kindOf("{\"userId\":\"42\",\"movieId\":\"1\",\"rating\":9,\"timestamp\":1}"))
+        .isEqualTo(FailureKind.INVALID_FIELDS);
+    assertThat(kindOf("{\"userId\":\"42\",\"movieId\":\"1\",\"rating\":4}"))
+        .isEqualTo(FailureKind.INVALID_FIELDS);
+  }
+
+  @Test
+  void reasonsNameTheFieldAndTheRule() {
+    Decoded<Rating> d = ratings.decode(
+        "{\"userId\":\"42\",\"movieId\":\"\",\"rating\":7.5,\"timestamp\":-1}".getBytes(StandardCharsets.UTF_8));
+    String reason = ((Decoded.Failed<Rating>) d).reason();
+    assertThat(reason).contains("movieId must not be empty")
+        .contains("rating must be in [0.5, 5], got 7.5")
+        .contains("timestamp must be epoch milliseconds >= 0, got -1");
+  }
+
+  @Test
+  void kafkaDeserializerThrowsTheCatchableTypeAndPassesTombstones() {
+    assertThat(ratings.deserializer().deserialize("ratings", null)).isNull();
+    assertThatThrownBy(() -> ratings.deserializer().deserialize("ratings", "{}".getBytes(StandardCharsets.UTF_8)))
+        .isInstanceOf(InvalidRecordException.class)
+        .satisfies(e -> assertThat(((InvalidRecordException) e).kind()).isEqualTo(FailureKind.INVALID_FIELDS))
+        .hasMessageContaining("userId is missing");
+  }
+
+  @Test
+  void refusesToWriteAnInvalidValue() {
+    Rating bad = new Rating("42", "1", 0.0, 5L);
+    assertThatThrownBy(() -> ratings.serialize(bad))
+        .isInstanceOf(InvalidRecordException.class)
+        .hasMessageContaining("rating must be in [0.5, 5], got 0.0");
+  }
+
+  @Test
+  void feedbackRejectsMisalignedNegativesAndWrongLabel() {
+    Feedback f = new Feedback("42", "1", 0, 5.0, 1L, Profile.UNKNOWN, List.of(), List.of("a", "b"),
+        List.of("c"), null, null, null, Feedback.Source.ORGANIC);
+    assertThat(f.validate())
+        .anyMatch(p -> p.startsWith("negatives must align with history"))
+        .anyMatch(p -> p.startsWith("label must be 1 exactly when rating >= 4"));
+  }
+
+  @Test
+  void deadLetterKeepsUtf8AsTextAndBinaryAsBase64AndTruncates() {
+    byte[] text = "{\"oops\"".getBytes(StandardCharsets.UTF_8);
+    DeadLetter a = DeadLetter.of("t", 1, 2, FailureKind.NOT_JSON, "r", "k", text, 100, 3);
+    assertThat(a.rawPayload()).isEqualTo("{\"oops\"");
+    assertThat(a.rawPayloadEncoding()).isEqualTo(DeadLetter.PayloadEncoding.UTF8);
+    assertThat(a.rawBytes()).isEqualTo(text);
+
+    byte[] binary = {(byte) 0xff, (byte) 0xfe, 0, 1, 2};
+    DeadLetter b = DeadLetter.of("t", 1, 2, FailureKind.NOT_JSON, "r", null, binary, 100, 3);
+    assertThat(b.rawPayloadEncoding()).isEqualTo(DeadLetter.PayloadEncoding.BASE64);
+    assertThat(b.rawBytes()).isEqualTo(binary);
+    assertThat(b.rawPayloadTruncated()).isFalse();
+
+    DeadLetter c = DeadLetter.of("t", 1, 2, FailureKind.OVERSIZED, "r", "k", "abcdef".getBytes(StandardCharsets.UTF_8), 4, 3);
+    assertThat(c.rawPayload()).isEqualTo("abcd");
+    assertThat(c.rawPayloadTruncated()).isTrue();
+    assertThat(c.validate()).isEmpty();
+    JsonSerde<DeadLetter> serde = JsonSerde.of(DeadLetter.class);
+    assertThat(serde.fromJson(serde.toJson(c))).isEqualTo(c);
+  }
+}
