@@ -1,0 +1,456 @@
+package io.ctrstream.dien.features;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.ctrstream.dien.model.DienConfig;
+import io.ctrstream.dien.model.DienConfig.CategoricalFeature;
+import io.ctrstream.dien.model.DienConfig.ItemTable;
+import io.ctrstream.dien.model.DienConfig.SequenceFeature;
+import io.ctrstream.dien.model.EncodedBatch;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Turns raw {@link FeatureRow}s into the index arrays of an {@link EncodedBatch}, as the
+ * reference DIEN preprocesses MovieLens.
+ *
+ * <p>Layout (the reference's): numeric {@code [age]}; categorical {@code [gender, movieId,
+ * occupation, zipCode]} with {@code movieId} the candidate; pooled sequence {@code genres} (first
+ * {@code genresLength} genres, default 6); history {@code histHighRatedMovieIds} and negatives
+ * {@code negHistMovieIds} ({@code historyLength}, default 10). Sequences are padded with 0 at the
+ * end. For a history longer than {@code historyLength} the most recent entries are kept, still
+ * oldest first; negatives are taken at the same positions, so entry {@code t} of both stays
+ * aligned (a missing negative is padding). A cold user (empty history) encodes as all padding.
+ *
+ * <p>Fitting: age gets {@link QuantileTransform} (mean imputation, 1000 uniform quantiles); every
+ * categorical and sequence column gets its own {@link Vocabulary} counted over its own column as
+ * the model sees it (the kept window of each sequence) with {@code minCount} (default 5). With
+ * {@link ItemTable#SHARED}, movieId, history and negatives share one vocabulary counted over the
+ * three columns together. Missing (null) categorical values and rare or unseen terms map to the
+ * column's unknown index.
+ *
+ * <p>Immutable and thread-safe; encoding allocates only the output arrays.
+ */
+public final class FeatureEncoder {
+
+  public static final String AGE = "age";
+  public static final String GENDER = "gender";
+  public static final String MOVIE_ID = "movieId";
+  public static final String OCCUPATION = "occupation";
+  public static final String ZIP_CODE = "zipCode";
+  public static final String GENRES = "genres";
+  public static final String HISTORY = "histHighRatedMovieIds";
+  public static final String NEGATIVES = "negHistMovieIds";
+
+  /** Numeric columns in model order. */
+  public static final List<String> NUMERIC = List.of(AGE);
+
+  /** Categorical columns in model order; {@link #MOVIE_ID} is the candidate. */
+  public static final List<String> CATEGORICAL = List.of(GENDER, MOVIE_ID, OCCUPATION, ZIP_CODE);
+
+  private static final int FORMAT_VERSION = 1;
+
+  private static final ObjectMapper JSON =
+      JsonMapper.builder().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
+
+  private final Options options;
+  private final QuantileTransform age;
+  private final Vocabulary gender;
+  private final Vocabulary movieId;
+  private final Vocabulary occupation;
+  private final Vocabulary zipCode;
+  private final Vocabulary genres;
+  private final Vocabulary history;
+  private final Vocabulary negatives;
+
+  /**
+   * How to fit an encoder. Build with {@link #builder()}; every field is optional.
+   *
+   * @param minCount a term needs this many occurrences in its column to get its own index
+   * @param quantiles number of quantiles of the age transform
+   * @param historyLength T, length of history and negatives
+   * @param genresLength G, length of the pooled genres sequence
+   * @param itemTable whether movieId, history and negatives share one vocabulary
+   */
+  public record Options(
+      int minCount, int quantiles, int historyLength, int genresLength, ItemTable itemTable) {
+
+    public Options {
+      if (minCount < 1) {
+        throw new IllegalArgumentException("minCount must be >= 1, got " + minCount);
+      }
+      if (quantiles < 1) {
+        throw new IllegalArgumentException("quantiles must be >= 1, got " + quantiles);
+      }
+      if (historyLength < 1) {
+        throw new IllegalArgumentException("historyLength must be > 0, got " + historyLength);
+      }
+      if (genresLength < 1) {
+        throw new IllegalArgumentException("genresLength must be > 0, got " + genresLength);
+      }
+      Objects.requireNonNull(itemTable, "itemTable must not be null");
+    }
+
+    /** The reference's options: min count 5, 1000 quantiles, T = 10, G = 6, separate tables. */
+    public static Options defaults() {
+      return builder().build();
+    }
+
+    public static Builder builder() {
+      return new Builder();
+    }
+
+    /** Builder: every field optional, defaults as {@link #defaults()}. */
+    public static final class Builder {
+      private int minCount = Vocabulary.DEFAULT_MIN_COUNT;
+      private int quantiles = QuantileTransform.DEFAULT_QUANTILES;
+      private int historyLength = 10;
+      private int genresLength = 6;
+      private ItemTable itemTable = ItemTable.SEPARATE;
+
+      private Builder() {}
+
+      public Builder optMinCount(int minCount) {
+        this.minCount = minCount;
+        return this;
+      }
+
+      public Builder optQuantiles(int quantiles) {
+        this.quantiles = quantiles;
+        return this;
+      }
+
+      public Builder optHistoryLength(int historyLength) {
+        this.historyLength = historyLength;
+        return this;
+      }
+
+      public Builder optGenresLength(int genresLength) {
+        this.genresLength = genresLength;
+        return this;
+      }
+
+      public Builder optItemTable(ItemTable itemTable) {
+        this.itemTable = itemTable;
+        return this;
+      }
+
+      public Options build() {
+        return new Options(minCount, quantiles, historyLength, genresLength, itemTable);
+      }
+    }
+  }
+
+  private FeatureEncoder(
+      Options options,
+      QuantileTransform age,
+      Map<String, Vocabulary> vocabularies) {
+    this.options = Objects.requireNonNull(options, "options must not be null");
+    this.age = Objects.requireNonNull(age, "age transform must not be null");
+    this.gender = required(vocabularies, GENDER);
+    this.movieId = required(vocabularies, MOVIE_ID);
+    this.occupation = required(vocabularies, OCCUPATION);
+    this.zipCode = required(vocabularies, ZIP_CODE);
+    this.genres = required(vocabularies, GENRES);
+    this.history = required(vocabularies, HISTORY);
+    this.negatives = required(vocabularies, NEGATIVES);
+    if (options.itemTable() == ItemTable.SHARED
+        && !(movieId.equals(history) && movieId.equals(negatives))) {
+      throw new IllegalArgumentException(
+          "itemTable SHARED needs the same vocabulary for " + MOVIE_ID + ", " + HISTORY + " and "
+              + NEGATIVES);
+    }
+  }
+
+  private static Vocabulary required(Map<String, Vocabulary> vocabularies, String column) {
+    Vocabulary v = vocabularies == null ? null : vocabularies.get(column);
+    if (v == null) {
+      throw new IllegalArgumentException("encoder has no vocabulary for column " + column);
+    }
+    return v;
+  }
+
+  /** Fits on unlabeled rows (e.g. the training rows' features). */
+  public static FeatureEncoder fit(List<FeatureRow> rows, Options options) {
+    Objects.requireNonNull(rows, "rows must not be null");
+    Objects.requireNonNull(options, "options must not be null");
+    if (rows.isEmpty()) {
+      throw new IllegalArgumentException("cannot fit an encoder on 0 rows");
+    }
+    int t = options.historyLength();
+    Double[] ages = new Double[rows.size()];
+    Vocabulary.Counter genderCount = new Vocabulary.Counter();
+    Vocabulary.Counter occupationCount = new Vocabulary.Counter();
+    Vocabulary.Counter zipCount = new Vocabulary.Counter();
+    Vocabulary.Counter genresCount = new Vocabulary.Counter();
+    Vocabulary.Counter movieCount = new Vocabulary.Counter();
+    Vocabulary.Counter historyCount = new Vocabulary.Counter();
+    Vocabulary.Counter negativesCount = new Vocabulary.Counter();
+    boolean shared = options.itemTable() == ItemTable.SHARED;
+    for (int i = 0; i < rows.size(); i++) {
+      FeatureRow row = rows.get(i);
+      ages[i] = row.age();
+      genderCount.add(row.gender());
+      occupationCount.add(row.occupation());
+      zipCount.add(row.zipCode());
+      List<String> g = row.genres();
+      for (int k = 0, n = Math.min(g.size(), options.genresLength()); k < n; k++) {
+        genresCount.add(g.get(k));
+      }
+      // With a shared table every item occurrence counts towards the one item vocabulary.
+      Vocabulary.Counter histTarget = shared ? movieCount : historyCount;
+      Vocabulary.Counter negTarget = shared ? movieCount : negativesCount;
+      movieCount.add(row.movieId());
+      List<String> h = row.history();
+      List<String> neg = row.negatives();
+      for (int k = Math.max(0, h.size() - t); k < h.size(); k++) {
+        histTarget.add(h.get(k));
+        if (k < neg.size()) {
+          negTarget.add(neg.get(k));
+        }
+      }
+    }
+    int m = options.minCount();
+    Map<String, Vocabulary> v = new LinkedHashMap<>();
+    v.put(GENDER, genderCount.build(m));
+    v.put(MOVIE_ID, movieCount.build(m));
+    v.put(OCCUPATION, occupationCount.build(m));
+    v.put(ZIP_CODE, zipCount.build(m));
+    v.put(GENRES, genresCount.build(m));
+    v.put(HISTORY, shared ? v.get(MOVIE_ID) : historyCount.build(m));
+    v.put(NEGATIVES, shared ? v.get(MOVIE_ID) : negativesCount.build(m));
+    return new FeatureEncoder(options, QuantileTransform.fit(ages, options.quantiles()), v);
+  }
+
+  /** Fits on the features of labeled rows (labels are not used). */
+  public static FeatureEncoder fitLabeled(List<LabeledRow> rows, Options options) {
+    List<FeatureRow> features = new ArrayList<>(rows.size());
+    for (LabeledRow r : rows) {
+      features.add(r.features());
+    }
+    return fit(features, options);
+  }
+
+  /** Encodes rows for scoring ({@code labels} null). */
+  public EncodedBatch encode(List<FeatureRow> rows) {
+    Objects.requireNonNull(rows, "rows must not be null");
+    return encode(rows.size(), rows::get, null);
+  }
+
+  /** Encodes rows for training or evaluation, labels filled. */
+  public EncodedBatch encodeLabeled(List<LabeledRow> rows) {
+    Objects.requireNonNull(rows, "rows must not be null");
+    float[] labels = new float[rows.size()];
+    for (int i = 0; i < labels.length; i++) {
+      labels[i] = rows.get(i).label();
+    }
+    return encode(rows.size(), i -> rows.get(i).features(), labels);
+  }
+
+  private interface RowAt {
+    FeatureRow get(int i);
+  }
+
+  private EncodedBatch encode(int b, RowAt rows, float[] labels) {
+    if (b == 0) {
+      throw new IllegalArgumentException("cannot encode an empty batch");
+    }
+    int nCat = CATEGORICAL.size();
+    int g = options.genresLength();
+    int t = options.historyLength();
+    float[] numeric = new float[b]; // (B, 1)
+    int[] categorical = new int[b * nCat]; // (B, 4)
+    int[] genreIds = new int[b * g]; // (B, G)
+    int[] historyIds = new int[b * t]; // (B, T)
+    int[] negativeIds = new int[b * t]; // (B, T)
+    for (int i = 0; i < b; i++) {
+      FeatureRow row = rows.get(i);
+      numeric[i] = (float) age.transform(row.age());
+      int c = i * nCat;
+      categorical[c] = gender.index(row.gender());
+      categorical[c + 1] = movieId.index(row.movieId());
+      categorical[c + 2] = occupation.index(row.occupation());
+      categorical[c + 3] = zipCode.index(row.zipCode());
+      List<String> gs = row.genres();
+      for (int k = 0, n = Math.min(gs.size(), g), o = i * g; k < n; k++) {
+        genreIds[o + k] = genres.index(gs.get(k));
+      }
+      List<String> h = row.history();
+      List<String> neg = row.negatives();
+      int start = Math.max(0, h.size() - t);
+      for (int k = start, o = i * t - start; k < h.size(); k++) {
+        historyIds[o + k] = history.index(h.get(k));
+        if (k < neg.size()) {
+          negativeIds[o + k] = negatives.index(neg.get(k));
+        }
+      }
+    }
+    return new EncodedBatch(
+        b, NUMERIC.size(), nCat, g, t, numeric, categorical, genreIds, historyIds, negativeIds,
+        labels);
+  }
+
+  /**
+   * Sets the feature layout (names, vocabulary sizes, lengths, item-table mode) of a config
+   * builder; the network's other settings are left as they are.
+   */
+  public DienConfig.Builder configure(DienConfig.Builder builder) {
+    List<CategoricalFeature> cats = new ArrayList<>();
+    cats.add(new CategoricalFeature(GENDER, gender.size()));
+    cats.add(new CategoricalFeature(MOVIE_ID, movieId.size()));
+    cats.add(new CategoricalFeature(OCCUPATION, occupation.size()));
+    cats.add(new CategoricalFeature(ZIP_CODE, zipCode.size()));
+    return builder
+        .setNumericFeatures(NUMERIC)
+        .setCategoricalFeatures(cats)
+        .setCandidateFeature(MOVIE_ID)
+        .setPooledSequence(new SequenceFeature(GENRES, genres.size(), options.genresLength()))
+        .setHistory(new SequenceFeature(HISTORY, history.size(), options.historyLength()))
+        .setNegatives(new SequenceFeature(NEGATIVES, negatives.size(), options.historyLength()))
+        .optItemTable(options.itemTable());
+  }
+
+  /**
+   * Why {@code config} cannot run on this encoder's output, or an empty list when it can: same
+   * feature spec and the same vocabulary size for every column.
+   */
+  public List<String> mismatches(DienConfig config) {
+    List<String> problems = new ArrayList<>();
+    FeatureSpec ours = spec();
+    FeatureSpec theirs = FeatureSpec.of(config);
+    if (!ours.equals(theirs)) {
+      problems.add("feature spec differs: encoder " + ours.canonicalJson() + " vs config "
+          + theirs.canonicalJson());
+      return problems;
+    }
+    Map<String, Integer> sizes = vocabularySizes();
+    for (CategoricalFeature c : config.categoricalFeatures()) {
+      expectSize(problems, c.name(), c.vocabSize(), sizes.get(c.name()));
+    }
+    for (SequenceFeature s : List.of(config.pooledSequence(), config.history(), config.negatives())) {
+      expectSize(problems, s.name(), s.vocabSize(), sizes.get(s.name()));
+    }
+    return problems;
+  }
+
+  private static void expectSize(List<String> problems, String name, int config, Integer ours) {
+    if (ours == null || ours != config) {
+      problems.add("vocabulary size of " + name + ": config " + config + ", encoder " + ours);
+    }
+  }
+
+  /** The layout this encoder produces. */
+  public FeatureSpec spec() {
+    return spec(options);
+  }
+
+  /**
+   * The layout any encoder fitted with {@code options} produces, e.g. what a scorer expects of
+   * every bundle it loads ({@link io.ctrstream.dien.bundle.ModelBundle#fromBytes(byte[],
+   * FeatureSpec)}).
+   */
+  public static FeatureSpec spec(Options options) {
+    return new FeatureSpec(
+        FeatureSpec.VERSION,
+        NUMERIC,
+        FeatureSpec.MEAN_IMPUTE_QUANTILE_UNIFORM,
+        CATEGORICAL,
+        MOVIE_ID,
+        GENRES,
+        options.genresLength(),
+        HISTORY,
+        NEGATIVES,
+        options.historyLength(),
+        options.itemTable().name());
+  }
+
+  /** Embedding-table sizes (pad and unknown included) by column name. */
+  public Map<String, Integer> vocabularySizes() {
+    Map<String, Integer> sizes = new LinkedHashMap<>();
+    vocabularies().forEach((k, v) -> sizes.put(k, v.size()));
+    return sizes;
+  }
+
+  /** The vocabulary of each categorical and sequence column, by column name. */
+  public Map<String, Vocabulary> vocabularies() {
+    Map<String, Vocabulary> v = new LinkedHashMap<>();
+    v.put(GENDER, gender);
+    v.put(MOVIE_ID, movieId);
+    v.put(OCCUPATION, occupation);
+    v.put(ZIP_CODE, zipCode);
+    v.put(GENRES, genres);
+    v.put(HISTORY, history);
+    v.put(NEGATIVES, negatives);
+    return v;
+  }
+
+  /** One column's vocabulary. */
+  public Vocabulary vocabulary(String column) {
+    return required(vocabularies(), column);
+  }
+
+  public QuantileTransform ageTransform() {
+    return age;
+  }
+
+  public Options options() {
+    return options;
+  }
+
+  /** The encoder as JSON ({@code encoder.json} of a bundle). */
+  public byte[] toJson() {
+    try {
+      return JSON.writerWithDefaultPrettyPrinter()
+          .writeValueAsBytes(new State(FORMAT_VERSION, options, age, vocabularies()));
+    } catch (IOException e) {
+      throw new IllegalStateException("an encoder always serialises", e);
+    }
+  }
+
+  /**
+   * Reads {@link #toJson()} output.
+   *
+   * @throws IllegalArgumentException when the JSON is malformed or inconsistent
+   */
+  public static FeatureEncoder fromJson(byte[] json) {
+    State s;
+    try {
+      s = JSON.readValue(json, State.class);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("encoder JSON cannot be read: " + e.getMessage(), e);
+    }
+    if (s == null || s.formatVersion() != FORMAT_VERSION) {
+      throw new IllegalArgumentException(
+          "encoder JSON formatVersion must be " + FORMAT_VERSION + ", got "
+              + (s == null ? null : s.formatVersion()));
+    }
+    return new FeatureEncoder(s.options(), s.age(), s.vocabularies());
+  }
+
+  private record State(
+      @JsonProperty("formatVersion") int formatVersion,
+      @JsonProperty("options") Options options,
+      @JsonProperty("age") QuantileTransform age,
+      @JsonProperty("vocabularies") Map<String, Vocabulary> vocabularies) {}
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof FeatureEncoder e
+        && e.options.equals(options)
+        && e.age.mean() == age.mean()
+        && Arrays.equals(e.age.quantiles(), age.quantiles())
+        && e.vocabularies().equals(vocabularies());
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(options, vocabularies());
+  }
+}
