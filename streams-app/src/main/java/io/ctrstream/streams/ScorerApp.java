@@ -1,0 +1,340 @@
+package io.ctrstream.streams;
+
+import io.ctrstream.schemas.Topics;
+import io.ctrstream.streams.config.ScorerConfig;
+import io.ctrstream.streams.http.ScorerHttpServer;
+import io.ctrstream.streams.http.StreamsUserStateQuery;
+import io.ctrstream.streams.http.UserStateQuery;
+import io.ctrstream.streams.metrics.ScorerMetrics;
+import io.ctrstream.streams.model.ModelProvider;
+import io.ctrstream.streams.model.SwappableModelProvider;
+import io.ctrstream.streams.release.LoadedModel;
+import io.ctrstream.streams.release.ModelReleaseFollower;
+import io.ctrstream.streams.topology.ScorerTopology;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running scorer: the topology of {@link ScorerTopology} on a {@link KafkaStreams} client,
+ * and, as a service, the {@link ModelReleaseFollower} that hot-swaps models and the {@link
+ * ScorerHttpServer} (health, metrics, model, interactive queries). Holds no scoring logic; the
+ * launcher's {@code serve} command runs it with {@link #run()}, tests start and close it.
+ *
+ * <p>Start order: HTTP answers first (health says 503 until Streams runs), the follower reads the
+ * releases present (bounded wait) so a restarted scorer serves the latest model from its first
+ * batch, then Streams starts. Local state is never wiped at start (the history we depend on lives
+ * there); a stream thread that dies on an unexpected error is replaced. {@link #close()} stops
+ * HTTP, Streams (the last batches finish), then the follower.
+ */
+public final class ScorerApp implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ScorerApp.class);
+  /** Longest wait at start for the releases already published to be read. */
+  static final Duration CATCH_UP_WAIT = Duration.ofSeconds(60);
+
+  private final ScorerConfig config;
+  private final ScorerMetrics metrics;
+  private final ModelProvider models;
+  private final ModelReleaseFollower follower;
+  private final ScorerHttpServer http;
+  private final KafkaStreams streams;
+  private final KafkaStreamsMetrics streamsMetrics;
+  private final StreamsUserStateQuery users;
+  private final CountDownLatch stopped = new CountDownLatch(1);
+  private final AtomicBoolean failed = new AtomicBoolean();
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  /** The topology alone on {@code models} (no follower, no HTTP), counting into {@code metrics}. */
+  public ScorerApp(ScorerConfig config, ModelProvider models, ScorerMetrics metrics) {
+    this(builder().setConfig(config).optModels(models).optMetrics(metrics).optFollowReleases(false).optHttp(false));
+  }
+
+  private ScorerApp(Builder b) {
+    ScorerConfig cfg = b.config;
+    this.metrics = b.metrics != null ? b.metrics : ScorerMetrics.prometheus();
+    this.models = b.models != null ? b.models : new SwappableModelProvider(cfg.priorProbability(), metrics);
+    ScorerHttpServer server = null;
+    ModelReleaseFollower f = null;
+    KafkaStreams ks = null;
+    try {
+      if (b.http) {
+        server = ScorerHttpServer.builder()
+            .optHost(cfg.httpHost())
+            .optPort(cfg.httpPort())
+            .setState(this::streamsState)
+            .setModelVersion(this::modelVersion)
+            .setManifest(() -> liveModel().map(LoadedModel::manifest))
+            .setMetrics(this::scrape)
+            .setUsers(this::lookupUser)
+            .build();
+        if (cfg.httpPort() == 0) {
+          // application.server must name the port others can reach, so the chosen one.
+          cfg = cfg.with(Map.of("http.port", Integer.toString(server.port())));
+        }
+      }
+      this.config = cfg;
+      if (b.follow) {
+        if (!(models instanceof SwappableModelProvider swappable)) {
+          throw new IllegalArgumentException("following model releases needs a SwappableModelProvider, got "
+              + models.getClass().getName());
+        }
+        f = ModelReleaseFollower.create(cfg, swappable, metrics);
+      }
+      ks = new KafkaStreams(ScorerTopology.build(cfg, models, metrics), cfg.toStreamsProperties());
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot bind the HTTP endpoint " + cfg.httpHost() + ":" + cfg.httpPort()
+          + " (" + e.getMessage() + "); set http.port (CTR_HTTP_PORT) to a free port", e);
+    } catch (RuntimeException e) {
+      if (server != null) {
+        server.close();
+      }
+      if (f != null) {
+        f.close();
+      }
+      throw e;
+    }
+    this.http = server;
+    this.follower = f;
+    this.streams = ks;
+    this.users = new StreamsUserStateQuery(ks, config.advertisedEndpoint());
+    streams.setUncaughtExceptionHandler(e -> {
+      LOG.error("stream thread failed; replacing it", e);
+      return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+    });
+    streams.setStateListener((now, before) -> {
+      LOG.info("scorer state {} -> {}", before, now);
+      if (now == KafkaStreams.State.ERROR) {
+        failed.set(true);
+        stopped.countDown();
+      }
+    });
+    this.streamsMetrics = new KafkaStreamsMetrics(streams);
+    streamsMetrics.bindTo(metrics.registry());
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The whole service of {@code config}: Streams, release follower, HTTP, Prometheus metrics. */
+  public static ScorerApp service(ScorerConfig config) {
+    return builder().setConfig(config).build();
+  }
+
+  /** Logs the configuration once and starts: HTTP, then the follower (bounded catch-up), then Streams. */
+  public void start() {
+    config.log(LOG);
+    if (http != null) {
+      http.start();
+    }
+    if (follower != null) {
+      follower.start();
+      try {
+        if (!follower.awaitCaughtUp(CATCH_UP_WAIT)) {
+          LOG.warn("model releases not read within {} s; starting with {} and swapping when they arrive",
+              CATCH_UP_WAIT.toSeconds(), modelVersion());
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    streams.start();
+  }
+
+  /**
+   * The service's life: starts, registers a shutdown hook that closes everything, and blocks
+   * until the hook runs or Streams fails.
+   *
+   * @return 0 after a shutdown, 1 when Kafka Streams stopped on an error
+   */
+  public int run() {
+    Thread hook = new Thread(this::close, "ctr-scorer-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    start();
+    try {
+      stopped.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    close();
+    return failed.get() ? 1 : 0;
+  }
+
+  /** Waits until {@link #close()} or a Streams error; true when that happened within {@code timeout}. */
+  public boolean awaitStop(Duration timeout) throws InterruptedException {
+    return stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** The Kafka Streams client (state, interactive queries, metrics). */
+  public KafkaStreams streams() {
+    return streams;
+  }
+
+  /** The configuration in force (with the bound HTTP port when 0 was asked for). */
+  public ScorerConfig config() {
+    return config;
+  }
+
+  public ScorerMetrics metrics() {
+    return metrics;
+  }
+
+  public ModelProvider models() {
+    return models;
+  }
+
+  /** The bound HTTP port; empty without HTTP. */
+  public Optional<Integer> httpPort() {
+    return Optional.ofNullable(http).map(ScorerHttpServer::port);
+  }
+
+  /** The release installed by the follower, if any. */
+  public Optional<LoadedModel> liveModel() {
+    return follower == null ? Optional.empty() : follower.live();
+  }
+
+  /** The version served now ("prior" before any release). */
+  public String modelVersion() {
+    if (models instanceof SwappableModelProvider s) {
+      return s.currentVersion();
+    }
+    return liveModel().map(LoadedModel::version).orElse("unknown");
+  }
+
+  private KafkaStreams.State streamsState() {
+    return streams.state();
+  }
+
+  private UserStateQuery.Result lookupUser(String userId) {
+    return users.lookup(userId);
+  }
+
+  private String scrape() {
+    if (metrics.registry() instanceof PrometheusMeterRegistry p) {
+      return p.scrape();
+    }
+    return "# the scorer's meter registry is " + metrics.registry().getClass().getSimpleName()
+        + ", not Prometheus\n";
+  }
+
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    LOG.info("scorer stopping");
+    if (http != null) {
+      http.close();
+    }
+    streams.close(Duration.ofSeconds(30));
+    streamsMetrics.close();
+    if (follower != null) {
+      follower.close();
+    }
+    stopped.countDown();
+    LOG.info("scorer stopped");
+  }
+
+  /**
+   * Creates the topics of {@code topics} that do not exist yet (partitions and cleanup policy from
+   * the registry), with the scorer's client settings.
+   *
+   * @return the names created now
+   */
+  public static Set<String> createMissingTopics(ScorerConfig config, Topics topics, short replicationFactor) {
+    Properties p = new Properties();
+    p.putAll(config.kafkaClientProperties());
+    p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+    p.put(AdminClientConfig.CLIENT_ID_CONFIG, config.applicationId() + "-topic-setup");
+    Set<String> created = new TreeSet<>();
+    try (Admin admin = Admin.create(p)) {
+      Set<String> existing = admin.listTopics().names().get(60, TimeUnit.SECONDS);
+      for (NewTopic t : topics.newTopics(replicationFactor)) {
+        if (existing.contains(t.name())) {
+          continue;
+        }
+        try {
+          admin.createTopics(List.of(t)).all().get(60, TimeUnit.SECONDS);
+          created.add(t.name());
+        } catch (ExecutionException e) {
+          if (!(e.getCause() instanceof TopicExistsException)) {
+            throw new IllegalStateException("cannot create topic " + t.name() + ": " + e.getCause().getMessage(), e);
+          }
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while creating topics", e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("cannot list topics at " + config.bootstrapServers() + ": " + e, e);
+    }
+    LOG.info("topics created: {}", created.isEmpty() ? "none (all existed)" : created);
+    return created;
+  }
+
+  /** Builder: {@code setConfig} required; the rest defaults to the full service. */
+  public static final class Builder {
+    private ScorerConfig config;
+    private ModelProvider models;
+    private ScorerMetrics metrics;
+    private boolean follow = true;
+    private boolean http = true;
+
+    private Builder() {}
+
+    public Builder setConfig(ScorerConfig config) {
+      this.config = config;
+      return this;
+    }
+
+    /** The model source; default a {@link SwappableModelProvider} on the configured prior. */
+    public Builder optModels(ModelProvider models) {
+      this.models = models;
+      return this;
+    }
+
+    /** Where meters go; default {@link ScorerMetrics#prometheus()} (what /metrics shows). */
+    public Builder optMetrics(ScorerMetrics metrics) {
+      this.metrics = metrics;
+      return this;
+    }
+
+    /** Whether to follow {@code model-releases} (needs a swappable provider); default true. */
+    public Builder optFollowReleases(boolean follow) {
+      this.follow = follow;
+      return this;
+    }
+
+    /** Whether to serve HTTP on {@code http.host}:{@code http.port}; default true. */
+    public Builder optHttp(boolean http) {
+      this.http = http;
+      return this;
+    }
+
+    public ScorerApp build() {
+      Objects.requireNonNull(config, "config not set: call setConfig");
+      return new ScorerApp(this);
+    }
+  }
+}

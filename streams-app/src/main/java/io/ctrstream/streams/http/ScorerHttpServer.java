@@ -1,0 +1,282 @@
+package io.ctrstream.streams.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.ctrstream.dien.bundle.Manifest;
+import io.ctrstream.schemas.Json;
+import io.ctrstream.schemas.Score;
+import io.ctrstream.streams.state.UserState;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import org.apache.kafka.streams.KafkaStreams;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The scorer's HTTP endpoint (JDK {@code com.sun.net.httpserver}, two worker threads, GET only):
+ *
+ * <ul>
+ *   <li>{@code GET /health}: 200 while Kafka Streams is RUNNING or REBALANCING, else 503; body
+ *       {@code {"state":..,"modelVersion":..}}.
+ *   <li>{@code GET /metrics}: Prometheus text exposition of the scorer's registry.
+ *   <li>{@code GET /model}: the served model's manifest as JSON, or {@code {"version":"prior"}}.
+ *   <li>{@code GET /users/{userId}}: the user's profile, history and aligned negatives (200), 404
+ *       when this instance hosts the user but knows nothing of them, 307 to the instance that
+ *       hosts them (its host:port in {@code Location} and the body), 503 while no one can answer.
+ * </ul>
+ *
+ * Errors answer JSON {@code {"error":..}}; a failing handler never stops the server.
+ */
+public final class ScorerHttpServer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ScorerHttpServer.class);
+  private static final ObjectMapper JSON = Json.mapper();
+  private static final String USERS = "/users/";
+
+  private final HttpServer server;
+  private final ExecutorService executor;
+  private final Supplier<KafkaStreams.State> state;
+  private final Supplier<String> modelVersion;
+  private final Supplier<Optional<Manifest>> manifest;
+  private final Supplier<String> metrics;
+  private final UserStateQuery users;
+
+  private ScorerHttpServer(Builder b) throws IOException {
+    this.state = b.state;
+    this.modelVersion = b.modelVersion;
+    this.manifest = b.manifest;
+    this.metrics = b.metrics;
+    this.users = b.users;
+    this.server = HttpServer.create(new InetSocketAddress(b.host, b.port), 64);
+    AtomicInteger n = new AtomicInteger();
+    this.executor = Executors.newFixedThreadPool(2, r -> {
+      Thread t = new Thread(r, "ctr-http-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+    server.setExecutor(executor);
+    server.createContext("/", this::handle);
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Starts answering; the socket is already bound, see {@link #port()}. */
+  public void start() {
+    server.start();
+    LOG.info("HTTP endpoint on http://{}:{} (/health, /metrics, /model, /users/<userId>)",
+        server.getAddress().getHostString(), port());
+  }
+
+  /** The bound port (the chosen one when built with port 0). */
+  public int port() {
+    return server.getAddress().getPort();
+  }
+
+  @Override
+  public void close() {
+    server.stop(1);
+    executor.shutdownNow();
+  }
+
+  private void handle(HttpExchange ex) throws IOException {
+    try (ex) {
+      if (!"GET".equals(ex.getRequestMethod()) && !"HEAD".equals(ex.getRequestMethod())) {
+        ex.getResponseHeaders().add("Allow", "GET, HEAD");
+        sendJson(ex, 405, Map.of("error", "only GET is supported"));
+        return;
+      }
+      String path = ex.getRequestURI().getPath();
+      if ("/health".equals(path)) {
+        health(ex);
+      } else if ("/metrics".equals(path)) {
+        metrics(ex);
+      } else if ("/model".equals(path)) {
+        model(ex);
+      } else if (path.startsWith(USERS) && path.length() > USERS.length()) {
+        user(ex, path.substring(USERS.length()));
+      } else {
+        sendJson(ex, 404, Map.of("error", "no such resource " + path
+            + "; try /health, /metrics, /model or /users/{userId}"));
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("HTTP {} {} failed", ex.getRequestMethod(), ex.getRequestURI(), e);
+      try {
+        sendJson(ex, 500, Map.of("error", String.valueOf(e)));
+      } catch (IOException | RuntimeException ignored) {
+        // The response was already under way; the client sees a cut connection.
+      }
+    }
+  }
+
+  private void health(HttpExchange ex) throws IOException {
+    KafkaStreams.State s = state.get();
+    boolean up = s == KafkaStreams.State.RUNNING || s == KafkaStreams.State.REBALANCING;
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("state", s.name());
+    body.put("modelVersion", modelVersion.get());
+    sendJson(ex, up ? 200 : 503, body);
+  }
+
+  private void metrics(HttpExchange ex) throws IOException {
+    send(ex, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.get().getBytes(StandardCharsets.UTF_8));
+  }
+
+  private void model(HttpExchange ex) throws IOException {
+    Optional<Manifest> m = manifest.get();
+    if (m.isPresent()) {
+      sendJson(ex, 200, m.get());
+    } else {
+      sendJson(ex, 200, Map.of("version", Score.PRIOR_VERSION));
+    }
+  }
+
+  private void user(HttpExchange ex, String userId) throws IOException {
+    UserStateQuery.Result r = users.lookup(userId);
+    if (r instanceof UserStateQuery.Found f) {
+      sendJson(ex, 200, userJson(userId, f.state()));
+    } else if (r instanceof UserStateQuery.Missing) {
+      sendJson(ex, 404, Map.of("userId", userId, "error", "no state for this user (never seen: a cold user)"));
+    } else if (r instanceof UserStateQuery.Elsewhere e) {
+      ex.getResponseHeaders().add("Location", "http://" + e.endpoint() + ex.getRequestURI().getRawPath());
+      sendJson(ex, 307, Map.of("userId", userId, "instance", e.endpoint(),
+          "error", "this user is hosted by instance " + e.endpoint()));
+    } else if (r instanceof UserStateQuery.Unavailable u) {
+      sendJson(ex, 503, Map.of("userId", userId, "error", u.reason()));
+    }
+  }
+
+  private static Map<String, Object> userJson(String userId, UserState s) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("userId", userId);
+    body.put("profile", s.profile());
+    List<Map<String, Object>> history = new ArrayList<>();
+    s.history().forEach(h -> {
+      Map<String, Object> e = new LinkedHashMap<>();
+      e.put("movieId", h.movieId());
+      e.put("timestamp", h.timestamp());
+      e.put("negative", h.negative());
+      history.add(e);
+    });
+    body.put("history", history);
+    body.put("negatives", s.negativeIds());
+    return body;
+  }
+
+  private static void sendJson(HttpExchange ex, int status, Object body) throws IOException {
+    byte[] bytes;
+    try {
+      bytes = JSON.writeValueAsBytes(body);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("response body does not serialise", e);
+    }
+    send(ex, status, "application/json", bytes);
+  }
+
+  private static void send(HttpExchange ex, int status, String contentType, byte[] body) throws IOException {
+    ex.getResponseHeaders().set("Content-Type", contentType);
+    boolean head = "HEAD".equals(ex.getRequestMethod());
+    ex.sendResponseHeaders(status, head ? -1 : body.length);
+    if (!head) {
+      try (OutputStream out = ex.getResponseBody()) {
+        out.write(body);
+      }
+    }
+  }
+
+  /** Builder: every source is required; host and port come from the scorer configuration. */
+  public static final class Builder {
+    private String host = "127.0.0.1";
+    private int port = 8080;
+    private Supplier<KafkaStreams.State> state;
+    private Supplier<String> modelVersion;
+    private Supplier<Optional<Manifest>> manifest;
+    private Supplier<String> metrics;
+    private UserStateQuery users;
+
+    private Builder() {}
+
+    /** Address to bind; default 127.0.0.1 (0.0.0.0 only when configured). */
+    public Builder optHost(String host) {
+      this.host = host;
+      return this;
+    }
+
+    /** Port to bind; 0 picks a free one. Default 8080. */
+    public Builder optPort(int port) {
+      this.port = port;
+      return this;
+    }
+
+    public Builder setState(Supplier<KafkaStreams.State> state) {
+      this.state = state;
+      return this;
+    }
+
+    public Builder setModelVersion(Supplier<String> modelVersion) {
+      this.modelVersion = modelVersion;
+      return this;
+    }
+
+    /** The served model's manifest; empty while the prior is served. */
+    public Builder setManifest(Supplier<Optional<Manifest>> manifest) {
+      this.manifest = manifest;
+      return this;
+    }
+
+    /** The Prometheus text exposition (e.g. {@code PrometheusMeterRegistry::scrape}). */
+    public Builder setMetrics(Supplier<String> metrics) {
+      this.metrics = metrics;
+      return this;
+    }
+
+    public Builder setUsers(UserStateQuery users) {
+      this.users = users;
+      return this;
+    }
+
+    /**
+     * Binds the socket (not yet answering: {@link ScorerHttpServer#start}).
+     *
+     * @throws IOException when the address cannot be bound (in use, not local)
+     */
+    public ScorerHttpServer build() throws IOException {
+      List<String> missing = new ArrayList<>();
+      if (state == null) {
+        missing.add("setState");
+      }
+      if (modelVersion == null) {
+        missing.add("setModelVersion");
+      }
+      if (manifest == null) {
+        missing.add("setManifest");
+      }
+      if (metrics == null) {
+        missing.add("setMetrics");
+      }
+      if (users == null) {
+        missing.add("setUsers");
+      }
+      if (!missing.isEmpty()) {
+        throw new IllegalStateException("HTTP server needs " + String.join(", ", missing));
+      }
+      if (host == null || host.isBlank() || port < 0 || port > 65535) {
+        throw new IllegalStateException("HTTP host must be set and port 0..65535, got " + host + ":" + port);
+      }
+      return new ScorerHttpServer(this);
+    }
+  }
+}

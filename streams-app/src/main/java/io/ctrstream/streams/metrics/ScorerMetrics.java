@@ -1,0 +1,140 @@
+package io.ctrstream.streams.metrics;
+
+import io.ctrstream.schemas.FailureKind;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The scorer's counters. Thread-safe (Micrometer meters are), shared by all stream threads.
+ *
+ * <ul>
+ *   <li>{@code ctr.dead.letters{topic,kind}}: input records routed to the dead-letter topic
+ *   <li>{@code ctr.catalog.rejected{kind}}: movies the global catalog skipped (a global store
+ *       cannot write to a topic, so these are only counted and logged)
+ *   <li>{@code ctr.scores{prior}}: scores emitted, prior or model
+ *   <li>{@code ctr.batch.size}: rows per scored batch
+ *   <li>{@code ctr.feedback{source}}: training examples emitted, impression or organic
+ *   <li>{@code ctr.score.latency}: time to score one batch (model call only)
+ *   <li>{@code ctr.model.info{version}}: 1 for the model version being served, prior included
+ *   <li>{@code ctr.model.swaps}: releases installed (each stream task swaps before its next batch)
+ *   <li>{@code ctr.model.rejected{reason}}: releases refused (checksum, corrupt, spec, probe, ...)
+ *   <li>{@code ctr.model.load}: time to fetch, verify, load and probe one release
+ * </ul>
+ */
+public final class ScorerMetrics {
+  private final MeterRegistry registry;
+  private final DistributionSummary batchSize;
+  private final Timer scoreLatency;
+  private final Timer modelLoad;
+  private final Counter swaps;
+  private final MultiGauge modelInfo;
+
+  public ScorerMetrics(MeterRegistry registry) {
+    this.registry = Objects.requireNonNull(registry, "registry");
+    this.batchSize = DistributionSummary.builder("ctr.batch.size")
+        .description("rows per scored batch").register(registry);
+    this.scoreLatency = Timer.builder("ctr.score.latency").description("time to score one batch")
+        .publishPercentiles(0.5, 0.99).register(registry);
+    this.modelLoad = Timer.builder("ctr.model.load")
+        .description("time to fetch, verify, load and probe one model release").register(registry);
+    this.swaps = Counter.builder("ctr.model.swaps").description("model releases installed")
+        .register(registry);
+    this.modelInfo = MultiGauge.builder("ctr.model.info")
+        .description("1 for the model version being served").register(registry);
+  }
+
+  /** Counters on a private registry (tests, tools). */
+  public static ScorerMetrics inMemory() {
+    return new ScorerMetrics(new SimpleMeterRegistry());
+  }
+
+  /** Counters on a Prometheus registry, as the running service exposes them on /metrics. */
+  public static ScorerMetrics prometheus() {
+    return new ScorerMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+  }
+
+  /** One batch went through the model in {@code nanos}. */
+  public void scoreLatency(long nanos) {
+    scoreLatency.record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  /** The version now served; replaces the previous one in {@code ctr.model.info}. */
+  public void modelServed(String version) {
+    modelInfo.register(List.of(MultiGauge.Row.of(Tags.of("version", version), 1)), true);
+  }
+
+  /** A release was installed after loading for {@code loadTime}. */
+  public void modelSwapped(Duration loadTime) {
+    swaps.increment();
+    modelLoad.record(loadTime);
+  }
+
+  /** A release was refused; {@code reason} is one short word (checksum, corrupt, spec, probe ...). */
+  public void modelRejected(String reason) {
+    Counter.builder("ctr.model.rejected").description("model releases refused")
+        .tag("reason", reason).register(registry).increment();
+  }
+
+  /** Releases installed so far. */
+  public double modelSwaps() {
+    return swaps.count();
+  }
+
+  /** Releases refused so far for {@code reason}. */
+  public double modelRejections(String reason) {
+    Counter c = registry.find("ctr.model.rejected").tag("reason", reason).counter();
+    return c == null ? 0 : c.count();
+  }
+
+  public MeterRegistry registry() {
+    return registry;
+  }
+
+  public void deadLetter(String topic, FailureKind kind) {
+    Counter.builder("ctr.dead.letters").description("input records dead-lettered")
+        .tag("topic", topic).tag("kind", kind.wireName()).register(registry).increment();
+  }
+
+  public void catalogRejected(FailureKind kind) {
+    Counter.builder("ctr.catalog.rejected").description("movies skipped by the catalog")
+        .tag("kind", kind.wireName()).register(registry).increment();
+  }
+
+  public void scored(int rows, boolean prior) {
+    Counter.builder("ctr.scores").description("scores emitted")
+        .tag("prior", Boolean.toString(prior)).register(registry).increment(rows);
+    batchSize.record(rows);
+  }
+
+  public void feedback(String source) {
+    Counter.builder("ctr.feedback").description("training examples emitted")
+        .tag("source", source).register(registry).increment();
+  }
+
+  /** Dead letters so far, all topics and kinds. */
+  public double deadLetters() {
+    return registry.find("ctr.dead.letters").counters().stream().mapToDouble(Counter::count).sum();
+  }
+
+  /** Dead letters so far of one kind. */
+  public double deadLetters(FailureKind kind) {
+    return registry.find("ctr.dead.letters").tag("kind", kind.wireName()).counters().stream()
+        .mapToDouble(Counter::count).sum();
+  }
+
+  /** Batches scored so far. */
+  public long batches() {
+    return batchSize.count();
+  }
+}

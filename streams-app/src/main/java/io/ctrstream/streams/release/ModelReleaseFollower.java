@@ -1,0 +1,376 @@
+package io.ctrstream.streams.release;
+
+import io.ctrstream.schemas.Decoded;
+import io.ctrstream.schemas.JsonSerde;
+import io.ctrstream.schemas.ModelRelease;
+import io.ctrstream.streams.config.ScorerConfig;
+import io.ctrstream.streams.metrics.ScorerMetrics;
+import io.ctrstream.streams.model.SwappableModelProvider;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InterruptException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Follows the compacted {@code model-releases} topic on its own thread and installs each new,
+ * verified release of the configured model into a {@link SwappableModelProvider}.
+ *
+ * <p>Input: {@code model-releases}, key model name, value {@link ModelRelease} (read as bytes and
+ * decoded here, so a bad record is refused, never fatal). Read from the beginning with {@code
+ * read_committed} and no consumer group (every instance reads every release), so a restarted
+ * scorer finds the latest release. At start it first catches up to the end offsets and loads only
+ * the newest record for its model (falling back to older ones when that one is refused); after
+ * that every record for its model is loaded as it arrives. Other models' records are skipped; a
+ * tombstone is logged and the current model kept.
+ *
+ * <p>A release is installed by {@link SwappableModelProvider#release}; every stream task swaps to it
+ * before its next batch and closes its old scorer after its last batch. A release that fails a
+ * check of {@link ReleaseLoader}, or is older ({@code createdAt}) than the model served, is refused
+ * with one log line naming the reason and {@code ctr.model.rejected{reason}}; the served model
+ * keeps serving. The same version again is ignored.
+ *
+ * <p>Thread-safety: {@link #start}, {@link #close}, {@link #live} and {@link #awaitCaughtUp} may be
+ * called from any thread; the consumer is used only by the follower's thread.
+ */
+public final class ModelReleaseFollower implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ModelReleaseFollower.class);
+  private static final JsonSerde<ModelRelease> SERDE = JsonSerde.of(ModelRelease.class);
+
+  private final Consumer<String, byte[]> consumer;
+  private final String topic;
+  private final ReleaseLoader loader;
+  private final SwappableModelProvider provider;
+  private final ScorerMetrics metrics;
+  private final Duration pollTimeout;
+  private final Duration retryBackoff;
+  private final CountDownLatch caughtUp = new CountDownLatch(1);
+  private final CountDownLatch closing = new CountDownLatch(1);
+  private volatile LoadedModel live;
+  private volatile boolean closed;
+  private Thread thread;
+
+  private ModelReleaseFollower(Builder b) {
+    this.consumer = b.consumer;
+    this.topic = b.topic;
+    this.loader = b.loader;
+    this.provider = b.provider;
+    this.metrics = b.metrics;
+    this.pollTimeout = b.pollTimeout;
+    this.retryBackoff = b.retryBackoff;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * The production follower of {@code config}: its own Kafka consumer on {@code model-releases},
+   * DIEN scorers, the scorer's feature layout.
+   */
+  public static ModelReleaseFollower create(ScorerConfig config, SwappableModelProvider provider, ScorerMetrics metrics) {
+    return builder()
+        .setConsumer(new KafkaConsumer<>(consumerProperties(config), new StringDeserializer(), new ByteArrayDeserializer()))
+        .setTopic(config.topics().modelReleases().name())
+        .setLoader(new ReleaseLoader(config.modelName(), new ServableSpec(config.historyLength()), ScorerFactory.DIEN))
+        .setProvider(provider)
+        .setMetrics(metrics)
+        .build();
+  }
+
+  /** The follower's consumer settings: no group, from the beginning, committed releases only. */
+  public static Properties consumerProperties(ScorerConfig config) {
+    Properties p = new Properties();
+    p.putAll(config.kafkaClientProperties());
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+    p.put(ConsumerConfig.CLIENT_ID_CONFIG, config.applicationId() + "-model-follower");
+    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    // An inline bundle may be as large as the topic allows (64 MiB by default).
+    p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 128 << 20);
+    p.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 128 << 20);
+    return p;
+  }
+
+  /** Starts following on a thread of its own ({@code ctr-model-follower}). */
+  public synchronized void start() {
+    if (thread != null) {
+      throw new IllegalStateException("follower already started");
+    }
+    thread = new Thread(this::run, "ctr-model-follower");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  /**
+   * Waits until the releases present at start have been read (and the newest loaded or refused).
+   *
+   * @return whether that happened within {@code timeout}
+   */
+  public boolean awaitCaughtUp(Duration timeout) throws InterruptedException {
+    return caughtUp.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** The release being served, if one was installed by this follower. */
+  public Optional<LoadedModel> live() {
+    return Optional.ofNullable(live);
+  }
+
+  /** Stops following and closes the consumer; the served model stays in the provider. */
+  @Override
+  public void close() {
+    Thread t;
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      t = thread;
+    }
+    closing.countDown();
+    if (t == null) {
+      consumer.close();
+      return;
+    }
+    consumer.wakeup();
+    try {
+      t.join(Duration.ofSeconds(30).toMillis());
+      if (t.isAlive()) {
+        LOG.warn("model follower did not stop within 30 s (still loading a model?)");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void run() {
+    try {
+      while (!closed && !assign()) {
+        LOG.warn("topic {} not found; waiting for it (serving {})", topic, provider.currentVersion());
+        closing.await(retryBackoff.toMillis(), TimeUnit.MILLISECONDS);
+      }
+      if (!closed) {
+        catchUp();
+      }
+      while (!closed) {
+        pollOnce();
+      }
+    } catch (WakeupException e) {
+      if (!closed) {
+        LOG.error("model follower woken up unexpectedly; no further releases will be loaded", e);
+      }
+    } catch (InterruptedException | InterruptException e) {
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException e) {
+      LOG.error("model follower failed; no further releases will be loaded, serving {}", provider.currentVersion(), e);
+    } finally {
+      caughtUp.countDown();
+      consumer.close();
+    }
+  }
+
+  /** Assigns every partition of the topic, from the beginning; false while the topic is missing. */
+  boolean assign() {
+    List<PartitionInfo> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(10));
+    if (partitions == null || partitions.isEmpty()) {
+      return false;
+    }
+    List<TopicPartition> tps = partitions.stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+    consumer.assign(tps);
+    consumer.seekToBeginning(tps);
+    return true;
+  }
+
+  /**
+   * Reads up to the end offsets found now and loads the newest release of the model; when that
+   * one is refused, the one before it, and so on (compaction may not have removed them yet).
+   */
+  void catchUp() {
+    Set<TopicPartition> assigned = consumer.assignment();
+    Map<TopicPartition, Long> end = new HashMap<>(consumer.endOffsets(assigned));
+    List<ConsumerRecord<String, byte[]>> ours = new ArrayList<>();
+    while (!closed && !reached(end)) {
+      for (ConsumerRecord<String, byte[]> r : consumer.poll(pollTimeout)) {
+        if (loader.modelName().equals(r.key())) {
+          ours.add(r);
+        }
+      }
+    }
+    LOG.info("model follower read {} release record(s) of {} present at start", ours.size(), loader.modelName());
+    for (int i = ours.size() - 1; i >= 0 && !closed; i--) {
+      if (apply(ours.get(i))) {
+        break;
+      }
+    }
+    if (live == null) {
+      LOG.info("no usable release of {} yet; serving {}", loader.modelName(), provider.currentVersion());
+    }
+    caughtUp.countDown();
+  }
+
+  private boolean reached(Map<TopicPartition, Long> end) {
+    for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
+      if (consumer.position(e.getKey()) < e.getValue()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** One poll: every new record of the model is applied in order. */
+  void pollOnce() {
+    for (ConsumerRecord<String, byte[]> r : consumer.poll(pollTimeout)) {
+      if (loader.modelName().equals(r.key())) {
+        apply(r);
+      }
+    }
+  }
+
+  /**
+   * Loads and installs one record; refuses it with a log line and a metric when it must not be
+   * served.
+   *
+   * @return whether the record's model is now served (installed now, or already)
+   */
+  private boolean apply(ConsumerRecord<String, byte[]> record) {
+    String at = record.topic() + "-" + record.partition() + "@" + record.offset();
+    if (record.value() == null) {
+      LOG.info("release of {} withdrawn at {} (tombstone); still serving {}", record.key(), at, provider.currentVersion());
+      return false;
+    }
+    Decoded<ModelRelease> decoded = SERDE.decode(record.value());
+    if (decoded instanceof Decoded.Failed<ModelRelease> f) {
+      return refuse(Rejection.INVALID, "(undecodable)", at, f.kind().wireName() + ": " + f.reason());
+    }
+    ModelRelease release = ((Decoded.Ok<ModelRelease>) decoded).value();
+    LoadedModel current = live;
+    if (current != null && current.version().equals(release.version())) {
+      LOG.debug("release {} at {} is already served", release.version(), at);
+      return true;
+    }
+    if (current != null && release.createdAt() != null && release.createdAt() < current.createdAt()) {
+      return refuse(Rejection.STALE, release.version(), at, "created at " + release.createdAt()
+          + ", before the served " + current.version() + " (" + current.createdAt() + ")");
+    }
+    LoadedModel loaded;
+    try {
+      loaded = loader.load(release);
+    } catch (ReleaseRejectedException e) {
+      return refuse(e.reason(), release.version(), at, e.getMessage());
+    } catch (RuntimeException e) {
+      LOG.debug("unexpected failure loading {}", release.version(), e);
+      return refuse(Rejection.ERROR, release.version(), at, e.toString());
+    }
+    provider.release(loaded.version(), loaded::newScorer);
+    live = loaded;
+    metrics.modelSwapped(loaded.loadTime());
+    LOG.info("model {} {} from {} verified and loaded in {} ms (parent {}, metrics {}); stream tasks swap before their next batch",
+        loader.modelName(), loaded.version(), at, loaded.loadTime().toMillis(), release.parentVersion(), release.metrics());
+    return true;
+  }
+
+  private boolean refuse(Rejection reason, String version, String at, String message) {
+    metrics.modelRejected(reason.wireName());
+    LOG.warn("model release {} at {} rejected ({}): {}; still serving {}", version, at, reason.wireName(), message,
+        provider.currentVersion());
+    return false;
+  }
+
+  /** Builder: {@code setX} required, {@code optX} optional. */
+  public static final class Builder {
+    private Consumer<String, byte[]> consumer;
+    private String topic;
+    private ReleaseLoader loader;
+    private SwappableModelProvider provider;
+    private ScorerMetrics metrics;
+    private Duration pollTimeout = Duration.ofSeconds(1);
+    private Duration retryBackoff = Duration.ofSeconds(5);
+
+    private Builder() {}
+
+    /** The consumer the follower owns and closes (a {@code MockConsumer} in tests). */
+    public Builder setConsumer(Consumer<String, byte[]> consumer) {
+      this.consumer = consumer;
+      return this;
+    }
+
+    /** The {@code model-releases} topic name (from the topic registry). */
+    public Builder setTopic(String topic) {
+      this.topic = topic;
+      return this;
+    }
+
+    public Builder setLoader(ReleaseLoader loader) {
+      this.loader = loader;
+      return this;
+    }
+
+    public Builder setProvider(SwappableModelProvider provider) {
+      this.provider = provider;
+      return this;
+    }
+
+    public Builder setMetrics(ScorerMetrics metrics) {
+      this.metrics = metrics;
+      return this;
+    }
+
+    /** Longest wait of one poll (how fast close() is noticed without a wakeup); default 1 s. */
+    public Builder optPollTimeout(Duration pollTimeout) {
+      this.pollTimeout = pollTimeout;
+      return this;
+    }
+
+    /** Wait between looks for a missing topic; default 5 s. */
+    public Builder optRetryBackoff(Duration retryBackoff) {
+      this.retryBackoff = retryBackoff;
+      return this;
+    }
+
+    public ModelReleaseFollower build() {
+      List<String> missing = new ArrayList<>();
+      if (consumer == null) {
+        missing.add("consumer (setConsumer)");
+      }
+      if (topic == null || topic.isBlank()) {
+        missing.add("topic (setTopic)");
+      }
+      if (loader == null) {
+        missing.add("loader (setLoader)");
+      }
+      if (provider == null) {
+        missing.add("provider (setProvider)");
+      }
+      if (metrics == null) {
+        missing.add("metrics (setMetrics)");
+      }
+      if (!missing.isEmpty()) {
+        throw new IllegalStateException("model follower is missing " + String.join(", ", missing));
+      }
+      Objects.requireNonNull(pollTimeout, "pollTimeout");
+      if (pollTimeout.isNegative() || retryBackoff == null || retryBackoff.isNegative()) {
+        throw new IllegalStateException("pollTimeout and retryBackoff must be >= 0, got " + pollTimeout + ", " + retryBackoff);
+      }
+      return new ModelReleaseFollower(this);
+    }
+  }
+}

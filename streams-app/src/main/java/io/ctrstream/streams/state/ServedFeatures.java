@@ -1,0 +1,38 @@
+package io.ctrstream.streams.state;
+
+import io.ctrstream.dien.features.FeatureRow;
+import io.ctrstream.schemas.Profile;
+import java.util.List;
+
+/**
+ * The features of one (user, movie) pair as they were assembled, kept so that the feedback
+ * example carries exactly what was scored.
+ *
+ * @param genres the candidate movie's genres (empty for a movie not in the catalog)
+ * @param history the user's highly rated movies, oldest first
+ * @param negatives one negative per history entry, aligned
+ */
+public record ServedFeatures(
+    Profile profile, List<String> genres, List<String> history, List<String> negatives) {
+
+  public ServedFeatures {
+    profile = profile == null ? Profile.UNKNOWN : profile;
+    genres = genres == null ? List.of() : List.copyOf(genres);
+    history = history == null ? List.of() : List.copyOf(history);
+    negatives = negatives == null ? List.of() : List.copyOf(negatives);
+  }
+
+  /** The row the model scores: where the streaming layer meets the model. */
+  public FeatureRow toRow(String userId, String movieId) {
+    return new FeatureRow(
+        userId,
+        profile.age() == null ? null : profile.age().doubleValue(),
+        profile.gender(),
+        profile.occupation(),
+        profile.zipCode(),
+        movieId,
+        genres,
+        history,
+        negatives);
+  }
+}

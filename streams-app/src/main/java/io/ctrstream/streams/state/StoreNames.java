@@ -1,0 +1,27 @@
+package io.ctrstream.streams.state;
+
+/**
+ * The name of every state store, declared once and never generated, so that changelog topics
+ * ({@code <application.id>-<store>-changelog}) survive changes to the topology.
+ */
+public final class StoreNames {
+  /** userId to {@link UserState}: profile, history, aligned negatives. Logged. */
+  public static final String USER_STATE = "user-state";
+  /** {@link CompositeKey}(userId, movieId) to the rating's timestamp: every movie a user rated. Logged. */
+  public static final String RATED = "rated-movies";
+  /** {@link CompositeKey}(userId, movieId) to {@link PendingImpression}: awaiting its rating. Logged. */
+  public static final String PENDING = "pending-impressions";
+  /** Expiry index of {@link #PENDING}: zero-padded expiresAt + "|" + composite key to the composite key. Logged. */
+  public static final String PENDING_EXPIRY = "pending-expiry";
+  /** Sequence number to {@link BufferedImpression}: the micro-batch buffer. Logged, so a crash loses nothing. */
+  public static final String SCORE_BUFFER = "score-buffer";
+  /** The movie catalog, a global store fed by the movies topic (see {@code Catalog}). Not logged: the topic is its log. */
+  public static final String CATALOG = "catalog";
+
+  private StoreNames() {}
+
+  /** The changelog topic Kafka Streams uses for a logged store. */
+  public static String changelogTopic(String applicationId, String store) {
+    return applicationId + "-" + store + "-changelog";
+  }
+}

@@ -1,0 +1,72 @@
+package io.ctrstream.streams.state;
+
+import io.ctrstream.schemas.Profile;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Everything the scorer knows about one user that feature assembly needs, in one store value so
+ * an impression costs one read of it: the profile and the last N highly rated movies (oldest
+ * first) with their aligned negatives. The set of rated movies lives in its own store, read only
+ * when a rating arrives.
+ *
+ * @param profile the user's attributes; {@link Profile#UNKNOWN} when never seen
+ */
+public record UserState(Profile profile, List<HistoryEntry> history) {
+
+  /** A user the scorer has not seen: unknown profile, empty history (a cold user). */
+  public static final UserState EMPTY = new UserState(Profile.UNKNOWN, List.of());
+
+  public UserState {
+    profile = profile == null ? Profile.UNKNOWN : profile;
+    history = history == null ? List.of() : List.copyOf(history);
+  }
+
+  public UserState withProfile(Profile newProfile) {
+    return new UserState(newProfile, history);
+  }
+
+  /** History movie ids, oldest first. */
+  public List<String> historyIds() {
+    return history.stream().map(HistoryEntry::movieId).toList();
+  }
+
+  /** Negatives, aligned with {@link #historyIds()}. */
+  public List<String> negativeIds() {
+    return history.stream().map(HistoryEntry::negative).toList();
+  }
+
+  /**
+   * The state after a rating. A movie rated again leaves the history first (its old rating no
+   * longer stands); a positive then enters it in timestamp order with its negative; only the
+   * last {@code maxLength} remain.
+   *
+   * @param negative the negative drawn for this movie; used only when {@code positive}
+   */
+  public UserState afterRating(
+      String movieId, long timestamp, boolean positive, String negative, int maxLength) {
+    List<HistoryEntry> next = new ArrayList<>(history.size() + 1);
+    for (HistoryEntry e : history) {
+      if (!e.movieId().equals(movieId)) {
+        next.add(e);
+      }
+    }
+    if (positive) {
+      int at = next.size();
+      // Out-of-order ratings go where their timestamp puts them; equal timestamps keep arrival order.
+      while (at > 0 && next.get(at - 1).timestamp() > timestamp) {
+        at--;
+      }
+      next.add(at, new HistoryEntry(movieId, timestamp, negative));
+    }
+    if (next.size() > maxLength) {
+      next = next.subList(next.size() - maxLength, next.size());
+    }
+    return new UserState(profile, next);
+  }
+
+  /** Whether nothing is left worth keeping (not named isEmpty: Jackson would store it). */
+  public boolean holdsNothing() {
+    return history.isEmpty() && Profile.UNKNOWN.equals(profile);
+  }
+}

@@ -1,0 +1,240 @@
+package io.ctrstream.streams.topology;
+
+import io.ctrstream.dien.features.FeatureRow;
+import io.ctrstream.dien.serving.BatchScorer;
+import io.ctrstream.schemas.Feedback;
+import io.ctrstream.schemas.Impression;
+import io.ctrstream.schemas.Movie;
+import io.ctrstream.schemas.Profile;
+import io.ctrstream.schemas.Rating;
+import io.ctrstream.schemas.Score;
+import io.ctrstream.streams.config.ScorerConfig;
+import io.ctrstream.streams.metrics.ScorerMetrics;
+import io.ctrstream.streams.model.ModelProvider;
+import io.ctrstream.streams.model.ScorerSlot;
+import io.ctrstream.streams.state.BufferedImpression;
+import io.ctrstream.streams.state.CompositeKey;
+import io.ctrstream.streams.state.PendingImpression;
+import io.ctrstream.streams.state.ServedFeatures;
+import io.ctrstream.streams.state.StoreNames;
+import io.ctrstream.streams.state.UserState;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The per-user heart of the scorer: history processor, feature assembly, micro-batch buffer and
+ * scoring, in one node because they share one user's state within one task.
+ *
+ * <p>Input: {@link UserEvent}s, key userId, from the users, ratings and impressions decoders (the
+ * three topics are co-partitioned by userId). Stores read and written: {@code user-state}, {@code
+ * rated-movies}, {@code pending-impressions}, {@code pending-expiry}, {@code score-buffer};
+ * {@code catalog} (global) is read. Output: {@link Score} to {@code scores}, {@link Feedback} to
+ * {@code feedback}.
+ *
+ * <ul>
+ *   <li>Profile: replaces the profile in {@code user-state}.
+ *   <li>Impression: assembles features with two reads ({@code user-state}, {@code catalog}),
+ *       appends them to the buffer and records the impression as pending. A full buffer is scored
+ *       at once; a partial one by a wall-clock punctuator every {@code batch.max.wait.ms}.
+ *   <li>Rating: first one feedback example: joined with the pending impression of that movie (the
+ *       features and score as served) when one is within its window, else organic (features as of
+ *       just before the rating). If the joined impression is still in the buffer, the buffer is
+ *       scored first, so the example carries its served score; that is why scoring and history
+ *       share this node. Then the history: the movie joins the rated set; a rating &gt;= 4 enters
+ *       the last-N history with one negative drawn from the catalog among movies never rated.
+ *   <li>A stream-time punctuator drops pending impressions whose window has passed.
+ * </ul>
+ *
+ * <p>The scorer belongs to this task's thread: made in {@link #init}, swapped between batches by
+ * {@link ScorerSlot}, closed in {@link #close}.
+ */
+final class UserEventProcessor implements Processor<String, UserEvent, String, Object> {
+  private static final Logger LOG = LoggerFactory.getLogger(UserEventProcessor.class);
+  /** Draws tried before giving up on a negative (a user who rated nearly everything). */
+  static final int NEGATIVE_ATTEMPTS = 32;
+  /** Placeholder negative when the catalog has no movie to offer; keeps negatives aligned. */
+  static final String NO_NEGATIVE = "";
+
+  private final ScorerConfig config;
+  private final ModelProvider models;
+  private final ScorerMetrics metrics;
+
+  private ProcessorContext<String, Object> context;
+  private KeyValueStore<String, UserState> users;
+  private KeyValueStore<String, Long> rated;
+  private Catalog catalog;
+  private PendingImpressions pending;
+  private MicroBatchBuffer buffer;
+  private ScorerSlot scorer;
+
+  UserEventProcessor(ScorerConfig config, ModelProvider models, ScorerMetrics metrics) {
+    this.config = config;
+    this.models = models;
+    this.metrics = metrics;
+  }
+
+  @Override
+  public void init(ProcessorContext<String, Object> context) {
+    this.context = context;
+    this.users = context.getStateStore(StoreNames.USER_STATE);
+    this.rated = context.getStateStore(StoreNames.RATED);
+    this.catalog = new Catalog(context.getStateStore(StoreNames.CATALOG));
+    this.pending = new PendingImpressions(
+        context.getStateStore(StoreNames.PENDING), context.getStateStore(StoreNames.PENDING_EXPIRY));
+    this.buffer = new MicroBatchBuffer(context.getStateStore(StoreNames.SCORE_BUFFER));
+    this.scorer = new ScorerSlot(models);
+    if (!buffer.isEmpty()) {
+      LOG.info("task {}: {} impressions restored in the buffer; the next flush scores them",
+          context.taskId(), buffer.size());
+    }
+    context.schedule(Duration.ofMillis(config.maxBatchWaitMs()), PunctuationType.WALL_CLOCK_TIME,
+        now -> flush());
+    long expiryEvery = Math.max(1_000L, Math.min(config.pendingWindowMs(), 60_000L));
+    context.schedule(Duration.ofMillis(expiryEvery), PunctuationType.STREAM_TIME, pending::expire);
+  }
+
+  @Override
+  public void process(Record<String, UserEvent> record) {
+    UserEvent event = record.value();
+    if (event instanceof UserEvent.ProfileChanged p) {
+      onProfile(p);
+    } else if (event instanceof UserEvent.Shown s) {
+      onImpression(s.impression(), record.timestamp());
+    } else if (event instanceof UserEvent.Rated r) {
+      onRating(r.rating(), record.timestamp());
+    } else {
+      throw new IllegalStateException("unexpected event " + event);
+    }
+  }
+
+  private void onProfile(UserEvent.ProfileChanged event) {
+    UserState state = stateOf(event.userId());
+    UserState next = state.withProfile(event.profile() == null ? Profile.UNKNOWN : event.profile().profile());
+    if (next.holdsNothing()) {
+      users.delete(event.userId());
+    } else {
+      users.put(event.userId(), next);
+    }
+  }
+
+  private void onImpression(Impression impression, long recordTimestamp) {
+    ServedFeatures features = assemble(impression.userId(), impression.movieId());
+    buffer.append(new BufferedImpression(impression, features, recordTimestamp));
+    pending.put(impression.userId(), impression.movieId(), new PendingImpression(
+        impression.impressionId(), impression.timestamp(),
+        impression.timestamp() + config.pendingWindowMs(), features, null, null));
+    if (buffer.size() >= config.batchSize()) {
+      flush();
+    }
+  }
+
+  private void onRating(Rating rating, long recordTimestamp) {
+    String userId = rating.userId();
+    String movieId = rating.movieId();
+    context.forward(new Record<>(userId, (Object) feedbackFor(rating), recordTimestamp), Nodes.FEEDBACK_SINK);
+
+    rated.put(CompositeKey.of(userId, movieId), rating.timestamp());
+    String negative = null;
+    if (rating.positive()) {
+      // The rated set already holds this movie, so it cannot be its own negative.
+      negative = catalog.sample(userId, movieId, NEGATIVE_ATTEMPTS,
+          candidate -> rated.get(CompositeKey.of(userId, candidate)) == null);
+      if (negative == null) {
+        negative = NO_NEGATIVE;
+      }
+    }
+    users.put(userId, stateOf(userId).afterRating(
+        movieId, rating.timestamp(), rating.positive(), negative, config.historyLength()));
+  }
+
+  /** The training example for a rating, from the state before the rating changes it. */
+  private Feedback feedbackFor(Rating rating) {
+    String userId = rating.userId();
+    String movieId = rating.movieId();
+    int label = rating.positive() ? 1 : 0;
+    PendingImpression joined = pending.get(userId, movieId);
+    if (joined != null && joined.joins(rating.timestamp())) {
+      if (!joined.scored()) {
+        flush(); // its batch has not run yet: score it now, so the example has the served score
+        joined = pending.get(userId, movieId);
+      }
+      pending.remove(userId, movieId);
+      ServedFeatures f = joined.features();
+      metrics.feedback(Feedback.Source.IMPRESSION.wireName());
+      return new Feedback(userId, movieId, label, rating.rating(), rating.timestamp(), f.profile(),
+          f.genres(), f.history(), f.negatives(), joined.score(), joined.modelVersion(),
+          joined.impressionId(), Feedback.Source.IMPRESSION);
+    }
+    ServedFeatures f = assemble(userId, movieId);
+    metrics.feedback(Feedback.Source.ORGANIC.wireName());
+    return new Feedback(userId, movieId, label, rating.rating(), rating.timestamp(), f.profile(),
+        f.genres(), f.history(), f.negatives(), null, null, null, Feedback.Source.ORGANIC);
+  }
+
+  /** Features of (user, movie) now: one read of the user's state, one of the catalog. */
+  private ServedFeatures assemble(String userId, String movieId) {
+    UserState state = stateOf(userId);
+    Movie movie = catalog.get(movieId);
+    return new ServedFeatures(state.profile(), movie == null ? List.of() : movie.genres(),
+        state.historyIds(), state.negativeIds());
+  }
+
+  private UserState stateOf(String userId) {
+    UserState s = users.get(userId);
+    return s == null ? UserState.EMPTY : s;
+  }
+
+  /** Scores everything buffered as one batch and emits the scores. */
+  private void flush() {
+    if (buffer.isEmpty()) {
+      return;
+    }
+    List<KeyValue<String, BufferedImpression>> batch = buffer.contents();
+    List<FeatureRow> rows = new ArrayList<>(batch.size());
+    for (KeyValue<String, BufferedImpression> kv : batch) {
+      Impression i = kv.value.impression();
+      rows.add(kv.value.features().toRow(i.userId(), i.movieId()));
+    }
+    BatchScorer model = scorer.forNextBatch();
+    float[] probabilities = model.score(rows);
+    String version = model.modelVersion();
+    if (probabilities == null || probabilities.length != rows.size()) {
+      throw new IllegalStateException("model " + version + " returned "
+          + (probabilities == null ? "null" : probabilities.length) + " scores for " + rows.size() + " rows");
+    }
+    boolean prior = Score.PRIOR_VERSION.equals(version);
+    long now = context.currentSystemTimeMs();
+    for (int i = 0; i < batch.size(); i++) {
+      BufferedImpression b = batch.get(i).value;
+      Impression imp = b.impression();
+      // The model computes in float; its shortest decimal is what it meant (0.4, not 0.4000000059604645).
+      double p = Double.parseDouble(Float.toString(probabilities[i]));
+      if (!(p >= 0 && p <= 1)) {
+        throw new IllegalStateException("model " + version + " gave score " + p + " for impression "
+            + imp.impressionId() + "; a served model must give probabilities in [0, 1]");
+      }
+      Score score = new Score(imp.impressionId(), imp.userId(), imp.movieId(), p, version, prior,
+          imp.timestamp(), now);
+      context.forward(new Record<>(imp.userId(), (Object) score, b.recordTimestamp()), Nodes.SCORES_SINK);
+      pending.scored(imp.userId(), imp.movieId(), imp.impressionId(), p, version);
+    }
+    buffer.remove(batch);
+    metrics.scored(batch.size(), prior);
+  }
+
+  @Override
+  public void close() {
+    if (scorer != null) {
+      scorer.close();
+    }
+  }
+}
