@@ -1,14 +1,298 @@
 package io.ctrstream.cli;
 
+import io.ctrstream.schemas.Topics;
+import io.ctrstream.trainer.experiment.Preset;
+import io.ctrstream.trainer.replay.ClientProperties;
+import io.ctrstream.trainer.service.RetrainConfig;
+import io.ctrstream.trainer.service.RetrainService;
+import io.ctrstream.trainer.service.RunResult;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
-/** {@code ./ctr train}: Retrain DIEN on the feedback topic, gate the candidate and release it. */
-@Command(name = "train", mixinStandardHelpOptions = true, description = "Retrain DIEN on the feedback topic, gate the candidate and release it.")
+/**
+ * {@code ./ctr train}: the retraining service in its own process. Progress and per-epoch lines go
+ * to stderr; stdout gets one JSON line per run (decision, reason, version, samples, positive rate,
+ * candidate_auc, live_auc, seconds). Each run leaves a report in {@code --reports}.
+ */
+@Command(
+    name = "train",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+      "Retrain DIEN on the feedback topic, gate the candidate against the live model and release"
+          + " it on model-releases.",
+      "One JSON line per run on stdout; reports (metrics.json, curves.png, online-auc.png) in"
+          + " --reports/<run-id>/.",
+      "Exit status with --once: 0 released or gated, 3 refused (too few examples, one class, too"
+          + " large), 1 failed, 2 bad arguments."
+    })
 public final class TrainCommand implements Callable<Integer> {
+
+  @Option(names = "--once", description = "Run one cycle and exit.")
+  boolean once;
+
+  @Option(
+      names = "--every",
+      paramLabel = "DURATION",
+      converter = DurationConverter.class,
+      description = "Run a cycle now and then every DURATION (30s, 10m, 1h, PT1H) until stopped.")
+  Duration every;
+
+  @Option(
+      names = "--min-new",
+      paramLabel = "N",
+      defaultValue = "0",
+      description =
+          "With --every: skip a cycle until N new feedback records arrived since the"
+              + " last run. Default: ${DEFAULT-VALUE}.")
+  long minNew;
+
+  @Option(
+      names = "--bootstrap-servers",
+      defaultValue = "${env:CTR_BOOTSTRAP_SERVERS}",
+      description = "host:port of the cluster. Default: $CTR_BOOTSTRAP_SERVERS.")
+  String bootstrapServers;
+
+  @Option(names = "--prefix", defaultValue = "", description = "Prefix of every topic name.")
+  String prefix;
+
+  @Option(
+      names = "--command-config",
+      paramLabel = "FILE",
+      description =
+          "Client properties file (security.protocol, sasl.jaas.config, ...), as for"
+              + " Kafka's own tools.")
+  Path commandConfig;
+
+  @Option(
+      names = "--model-name",
+      defaultValue = "dien",
+      description = "Model name, the key of its releases. Default: ${DEFAULT-VALUE}.")
+  String modelName;
+
+  @Option(
+      names = "--window-records",
+      paramLabel = "K",
+      description = "Train on the last K feedback records (default 100000).")
+  Integer windowRecords;
+
+  @Option(
+      names = "--window-duration",
+      paramLabel = "D",
+      converter = DurationConverter.class,
+      description = "Train on the last D of event time instead (e.g. 7d).")
+  Duration windowDuration;
+
+  @Option(
+      names = "--validation-fraction",
+      defaultValue = "0.2",
+      description = "Most recent share of the window that validates. Default: ${DEFAULT-VALUE}.")
+  double validationFraction;
+
+  @Option(
+      names = "--min-examples",
+      defaultValue = "200",
+      description = "No training below this many examples. Default: ${DEFAULT-VALUE}.")
+  int minExamples;
+
+  @Option(
+      names = "--tolerance",
+      defaultValue = "0.005",
+      description =
+          "AUC the candidate may lose against the live model and still be released."
+              + " Default: ${DEFAULT-VALUE}.")
+  double tolerance;
+
+  @Option(
+      names = "--max-release-bytes",
+      defaultValue = "8388608",
+      description =
+          "Largest release record: the producer's max.request.size and the"
+              + " max.message.bytes model-releases is created with. Default: ${DEFAULT-VALUE}.")
+  int maxReleaseBytes;
+
+  @Option(
+      names = "--reports",
+      defaultValue = "reports",
+      paramLabel = "DIR",
+      description = "Folder of the per-run reports. Default: ${DEFAULT-VALUE}.")
+  Path reports;
+
+  @Option(
+      names = "--preset",
+      defaultValue = "reference",
+      paramLabel = "reference|best",
+      description = "Network and optimiser setup. Default: ${DEFAULT-VALUE}.")
+  Preset preset;
+
+  @Option(names = "--max-epochs", paramLabel = "N", description = "Most epochs (preset: 100).")
+  Integer maxEpochs;
+
+  @Option(
+      names = "--patience",
+      paramLabel = "N",
+      description = "Epochs without a better validation AUC before stopping (preset: 10).")
+  Integer patience;
+
+  @Option(
+      names = "--threads",
+      paramLabel = "N",
+      description = "PyTorch intra-op threads (default: the launcher's, 1).")
+  Integer threads;
+
+  @Option(names = "--no-progress", description = "Per-epoch lines only, no progress bars.")
+  boolean noProgress;
+
+  @Spec CommandSpec spec;
+
   @Override
   public Integer call() {
-    System.err.println("ctr train: not available in this build yet");
-    return 2;
+    // messages and result lines through picocli's writers (tests capture them); the progress
+    // bars need a stream and go to stderr
+    PrintWriter err = spec.commandLine().getErr();
+    PrintWriter out = spec.commandLine().getOut();
+    if (once == (every != null)) {
+      err.println("ctr train: give exactly one of --once and --every DURATION");
+      return 2;
+    }
+    if (bootstrapServers == null || bootstrapServers.isBlank()) {
+      err.println(
+          "ctr train: --bootstrap-servers is required (or set CTR_BOOTSTRAP_SERVERS),"
+              + " e.g. localhost:9092");
+      return 2;
+    }
+    if (windowRecords != null && windowDuration != null) {
+      err.println("ctr train: give at most one of --window-records and --window-duration");
+      return 2;
+    }
+    if (threads != null) {
+      if (threads < 1) {
+        err.println("ctr train: --threads must be >= 1, got " + threads);
+        return 2;
+      }
+      // read when the engine starts, which is later than this
+      System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
+    }
+    Map<String, Object> clientProperties = Map.of();
+    if (commandConfig != null) {
+      try {
+        clientProperties = ClientProperties.load(commandConfig);
+      } catch (IOException e) {
+        err.println("ctr train: cannot read --command-config: " + e.getMessage());
+        return 2;
+      }
+    }
+    RetrainConfig config;
+    try {
+      RetrainConfig.Builder b =
+          RetrainConfig.builder()
+              .setBootstrapServers(bootstrapServers)
+              .optTopics(Topics.withPrefix(prefix))
+              .optClientProperties(clientProperties)
+              .optModelName(modelName)
+              .optValidationFraction(validationFraction)
+              .optMinExamples(minExamples)
+              .optTolerance(tolerance)
+              .optMaxReleaseBytes(maxReleaseBytes)
+              .optReportsDir(reports)
+              .optPreset(preset);
+      if (windowRecords != null) {
+        b.optWindowRecords(windowRecords);
+      }
+      if (windowDuration != null) {
+        b.optWindowDuration(windowDuration);
+      }
+      if (maxEpochs != null) {
+        b.optMaxEpochs(maxEpochs);
+      }
+      if (patience != null) {
+        b.optPatience(patience);
+      }
+      config = b.build();
+    } catch (IllegalArgumentException e) {
+      err.println("ctr train: " + e.getMessage());
+      return 2;
+    }
+    if (every != null && minNew < 0) {
+      err.println("ctr train: --min-new must be >= 0, got " + minNew);
+      return 2;
+    }
+
+    RetrainService service =
+        RetrainService.builder()
+            .setConfig(config)
+            .optProgress(System.err, !noProgress)
+            .optOnResult(
+                r -> {
+                  out.println(r.toJson());
+                  out.flush();
+                })
+            .build();
+    if (once) {
+      RunResult result = service.runOnce();
+      return switch (result.decision()) {
+        case RELEASED, GATED, SKIPPED -> 0;
+        case REFUSED -> 3;
+        case FAILED -> 1;
+      };
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  service.stop();
+                  stopped.countDown();
+                },
+                "ctr-train-shutdown"));
+    service.start(every, minNew);
+    try {
+      stopped.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      service.stop();
+    }
+    return 0;
+  }
+
+  /** Durations as people type them: 500ms, 30s, 10m, 2h, 7d, or ISO-8601 (PT10M). */
+  static final class DurationConverter implements ITypeConverter<Duration> {
+    private static final Pattern SHORT = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
+
+    @Override
+    public Duration convert(String value) {
+      String v = value.trim().toLowerCase(Locale.ROOT);
+      Matcher m = SHORT.matcher(v);
+      if (m.matches()) {
+        long n = Long.parseLong(m.group(1));
+        return switch (m.group(2)) {
+          case "ms" -> Duration.ofMillis(n);
+          case "s" -> Duration.ofSeconds(n);
+          case "m" -> Duration.ofMinutes(n);
+          case "h" -> Duration.ofHours(n);
+          default -> Duration.ofDays(n);
+        };
+      }
+      try {
+        return Duration.parse(value.trim().toUpperCase(Locale.ROOT));
+      } catch (DateTimeParseException e) {
+        throw new IllegalArgumentException(
+            "'" + value + "' is not a duration; use e.g. 30s, 10m, 2h, 7d or PT10M");
+      }
+    }
   }
 }

@@ -1,0 +1,19 @@
+package io.ctrstream.trainer.replay;
+
+/**
+ * What one {@link Replayer#run()} did.
+ *
+ * @param counts records acknowledged by the broker, per topic, and rows skipped
+ * @param seconds wall-clock time of the whole run, topic check and final flush included
+ * @param eventSeconds wall-clock time of the event phase alone (pauses at checkpoints included)
+ * @param completed false when the run was stopped ({@link Replayer#stop()}, interrupt) before
+ *     the last rating; what was sent until then is flushed and counted
+ */
+public record ReplaySummary(
+    ReplayCounts counts, double seconds, double eventSeconds, boolean completed) {
+
+  /** Impressions and ratings per second over the event phase; 0 when there was none. */
+  public double eventsPerSecond() {
+    return eventSeconds > 0 ? counts.events() / eventSeconds : 0;
+  }
+}
