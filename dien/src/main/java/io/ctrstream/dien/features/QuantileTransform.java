@@ -81,7 +81,9 @@ public final class QuantileTransform {
   /**
    * Fits on a training column; {@code null} or NaN entries are missing values.
    *
-   * @throws IllegalArgumentException when no value is present or {@code nQuantiles < 1}
+   * <p>A column with no value at all fits a constant transform (every input maps to 0).
+   *
+   * @throws IllegalArgumentException when {@code nQuantiles < 1}
    */
   public static QuantileTransform fit(Double[] column, int nQuantiles) {
     if (nQuantiles < 1) {
@@ -99,8 +101,9 @@ public final class QuantileTransform {
       }
     }
     if (present == 0) {
-      throw new IllegalArgumentException(
-          "cannot fit a quantile transform: the column has no non-missing value");
+      // MovieLens' CSV releases carry no demographics: the feature becomes a constant 0, which
+      // the network can ignore, instead of making the data set unusable.
+      return new QuantileTransform(0.0, new double[] {0.0});
     }
     double mean = sum / present;
     // scikit-learn fits the quantiles on the imputed column, so missing values count as the mean.

@@ -132,9 +132,16 @@ class QuantileTransformTest {
   }
 
   @Test
-  void rejectsColumnWithoutValues() {
-    assertThatThrownBy(() -> QuantileTransform.fit(new Double[] {null, null}, 1000))
-        .hasMessageContaining("no non-missing value");
+  void columnWithoutValuesBecomesConstantZero() {
+    // ml-latest / ml-25m have no demographics: every age is missing
+    QuantileTransform t = QuantileTransform.fit(new Double[] {null, null, Double.NaN}, 1000);
+    assertThat(t.transform((Double) null)).isEqualTo(0.0);
+    assertThat(t.transform(35.0)).isEqualTo(0.0);
+    assertThat(t.transform(-3.0)).isEqualTo(0.0);
+  }
+
+  @Test
+  void rejectsZeroQuantiles() {
     assertThatThrownBy(() -> QuantileTransform.fit(col(1), 0))
         .hasMessageContaining("nQuantiles must be >= 1, got 0");
   }
