@@ -45,6 +45,8 @@ import org.slf4j.Logger;
  * @param httpAdvertisedHost the host other instances and clients reach this one at ({@code
  *     application.server}); empty: {@code http.host}, or this machine's name when that is a wildcard
  * @param kafkaPropertiesFile a Kafka client properties file (SASL/SSL ...) given to every client; empty: none
+ * @param commitIntervalMs how often Kafka Streams commits (under exactly-once: how long a score
+ *     waits before a read_committed consumer sees it)
  */
 public record ScorerConfig(
     String bootstrapServers,
@@ -65,7 +67,8 @@ public record ScorerConfig(
     int maxValueBytes,
     String modelName,
     String httpAdvertisedHost,
-    String kafkaPropertiesFile) {
+    String kafkaPropertiesFile,
+    long commitIntervalMs) {
 
   /** Streams property under which the RocksDB bound reaches {@link BoundedRocksDbConfig}. */
   public static final String ROCKSDB_MEMORY_PROPERTY = "ctr.rocksdb.memory.bytes";
@@ -100,7 +103,8 @@ public record ScorerConfig(
           new Setting("max.value.bytes", "input values larger than this are dead-lettered", Integer.toString(64 * 1024)),
           new Setting("model.name", "model whose releases are followed (key in model-releases)", "dien"),
           new Setting("http.advertised.host", "host others reach this instance at; empty: http.host or hostname", ""),
-          new Setting("kafka.properties", "Kafka client properties file (SASL/SSL) for every client; empty: none", ""));
+          new Setting("kafka.properties", "Kafka client properties file (SASL/SSL) for every client; empty: none", ""),
+          new Setting("commit.interval.ms", "Kafka Streams commit interval; under exactly-once the floor of score latency", "100"));
 
   /** Other environment names read for a setting, as deployments already spell them. */
   public static final Map<String, String> ENV_ALIASES = Map.of("CTR_NUM_STANDBY_REPLICAS", "standby.replicas");
@@ -131,6 +135,7 @@ public record ScorerConfig(
     positive(problems, "history.length", historyLength);
     positive(problems, "batch.size", batchSize);
     positive(problems, "batch.max.wait.ms", maxBatchWaitMs);
+    positive(problems, "commit.interval.ms", commitIntervalMs);
     positive(problems, "pending.window.ms", pendingWindowMs);
     positive(problems, "stream.threads", streamThreads);
     if (standbyReplicas < 0) {
@@ -229,7 +234,8 @@ public record ScorerConfig(
         parseInt(v, "max.value.bytes"),
         v.get("model.name"),
         v.get("http.advertised.host"),
-        v.get("kafka.properties"));
+        v.get("kafka.properties"),
+        parseLong(v, "commit.interval.ms"));
   }
 
   /** A copy with some settings changed (keys as in {@link #SETTINGS}); for tests and tools. */
@@ -266,6 +272,7 @@ public record ScorerConfig(
     m.put("model.name", modelName);
     m.put("http.advertised.host", httpAdvertisedHost);
     m.put("kafka.properties", kafkaPropertiesFile);
+    m.put("commit.interval.ms", Long.toString(commitIntervalMs));
     return m;
   }
 
@@ -331,6 +338,7 @@ public record ScorerConfig(
     p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, processingGuarantee);
     p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, streamThreads);
     p.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, standbyReplicas);
+    p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, commitIntervalMs);
     p.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDbConfig.class);
     p.put(ROCKSDB_MEMORY_PROPERTY, Long.toString(rocksDbMemoryBytes));
     // Stores are written through: the micro-batch buffer must reach its changelog with the offsets.

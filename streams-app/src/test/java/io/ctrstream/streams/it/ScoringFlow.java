@@ -63,6 +63,9 @@ final class ScoringFlow implements AutoCloseable {
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
     this.producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
+    // Learn the new topics' leaders before the first send: a send racing the topic creation was
+    // seen to leave an idempotent producer retrying OUT_OF_ORDER_SEQUENCE_NUMBER for good.
+    topics.all().forEach(t -> producer.partitionsFor(t.name()));
   }
 
   /**

@@ -1,0 +1,67 @@
+package io.ctrstream.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Proves {@code ctr bench scoring} runs end to end on a small workload (tiny model, one sweep
+ * point each way) and prints exactly one JSON line whose throughputs are positive, whose ratio is
+ * their quotient, whose latency percentiles are ordered, and whose table holds one row per
+ * distinct (commit interval, batch size), the main run included; that nothing else reaches
+ * stdout (the broker's own prints go to stderr); and that a bad option is refused with exit code
+ * 2 before anything starts.
+ */
+class BenchScoringCommandTest {
+
+  @Test
+  void smallRunPrintsOneJsonLine() throws Exception {
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    PrintStream old = System.out;
+    int rc;
+    try {
+      System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+      rc = Ctr.commandLine().execute("bench", "scoring", "--model", "tiny", "--users", "20",
+          "--movies", "60", "--ratings-per-user", "4", "--impressions", "400",
+          "--sweep-impressions", "200", "--offered-per-s", "100", "--latency-seconds", "1",
+          "--batch-size", "16", "--commit-interval", "100", "--batch-sizes", "16",
+          "--commit-intervals", "50,100", "--no-warm-up-run", "--no-progress");
+    } finally {
+      System.setOut(old);
+    }
+    assertThat(rc).isZero();
+    String[] lines = captured.toString(StandardCharsets.UTF_8).trim().split("\n");
+    assertThat(lines).hasSize(1);
+    JsonNode json = new ObjectMapper().readTree(lines[0]);
+    double scorer = json.get("scorer_per_s").asDouble();
+    double constant = json.get("constant_per_s").asDouble();
+    assertThat(scorer).isPositive();
+    assertThat(constant).isPositive();
+    assertThat(json.get("scorer_per_cpu_s").asDouble()).isPositive();
+    assertThat(json.get("constant_per_cpu_s").asDouble()).isPositive();
+    assertThat(json.get("ratio").asDouble()).isCloseTo(scorer / constant,
+        within(0.01 + 0.01 * scorer / constant));
+    assertThat(json.get("offered_per_s").asDouble()).isEqualTo(100);
+    double p50 = json.get("p50_ms").asDouble();
+    double p99 = json.get("p99_ms").asDouble();
+    double p999 = json.get("p999_ms").asDouble();
+    assertThat(p50).isGreaterThanOrEqualTo(0).isLessThanOrEqualTo(p99);
+    assertThat(p99).isLessThanOrEqualTo(p999);
+    // the main run (100 ms, batch 16) and commit 50 ms at batch 16, in commit order
+    assertThat(json.get("table")).hasSize(2);
+    assertThat(json.get("table").get(0).get("commit_interval_ms").asInt()).isEqualTo(50);
+    assertThat(json.get("table").get(1).get("scorer_per_s").asDouble()).isEqualTo(scorer);
+    assertThat(json.get("recommended").get("commit_interval_ms").asInt()).isIn(50, 100);
+  }
+
+  @Test
+  void unknownModelIsRefused() {
+    assertThat(Ctr.commandLine().execute("bench", "scoring", "--model", "huge")).isEqualTo(2);
+  }
+}
