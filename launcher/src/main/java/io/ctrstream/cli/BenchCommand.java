@@ -102,6 +102,15 @@ public final class BenchCommand implements Runnable {
     @Option(names = "--png", description = "Also draw the rows/s as a bar chart into this PNG.")
     Path png;
 
+    @Option(
+        names = "--scorer-threads",
+        defaultValue = "1",
+        description =
+            "Java threads scoring concurrently, each with its own network at the PyTorch thread"
+                + " count (aggregate rows/s, as a scorer with that many stream threads)."
+                + " Default: ${DEFAULT-VALUE}.")
+    int scorerThreads;
+
     @Override
     public Integer call() throws Exception {
       if (threads != null) {
@@ -126,6 +135,7 @@ public final class BenchCommand implements Runnable {
                 .optWarmup(warmup)
                 .optMinSeconds(seconds)
                 .optSeed(seed)
+                .optScorerThreads(scorerThreads)
                 .optProgress(noProgress ? ModelBenchmark.Progress.NONE : new Bar())
                 .build();
       } catch (IllegalArgumentException e) {
@@ -173,6 +183,15 @@ public final class BenchCommand implements Runnable {
         put(caller.putObject("training"), r.training(),
             ModelBenchmark.Rate::rowsPerCallerCpuSecond);
         put(caller.putObject("scorer"), r.scorer(), ModelBenchmark.Rate::rowsPerCallerCpuSecond);
+        if (r.scorerThreads() > 1) {
+          out.put("scorerThreads", r.scorerThreads());
+          put(out.putObject("inferenceConcurrent"), r.concurrentInference(),
+              ModelBenchmark.Rate::rowsPerSecond);
+          put(cpu.putObject("inferenceConcurrent"), r.concurrentInference(),
+              ModelBenchmark.Rate::rowsPerCpuSecond);
+          put(caller.putObject("inferenceConcurrent"), r.concurrentInference(),
+              ModelBenchmark.Rate::rowsPerCallerCpuSecond);
+        }
         out.put("parameters", r.parameterCount());
         out.put("loadAverageBefore", loadBefore);
         if (png != null) {

@@ -138,6 +138,7 @@ public final class DienTrainStep implements AutoCloseable {
   }
 
   private void applyAdam() {
+    network.parametersChanged();
     steps++;
     double bc1 = 1 - Math.pow(beta1, steps);
     double bc2 = 1 - Math.pow(beta2, steps);

@@ -8,6 +8,9 @@
  *       bundles as JSON.
  *   <li>{@link io.ctrstream.dien.model.DienNetwork}: parameters (PyTorch state_dict names), the
  *       forward pass, eval-mode inference, parameter save/load.
+ *   <li>{@code FastEval} (package-private): the op-lean eval forward behind {@code
+ *       predictProbabilities} for AGRU/AUGRU (BatchNorm folded into Linear, one embedding
+ *       lookup, in-place attention GRU), rebuilt whenever parameters change.
  *   <li>{@link io.ctrstream.dien.model.DienTrainStep}: one reference training step (BCE + aux
  *       loss, torch-style Adam).
  *   <li>{@link io.ctrstream.dien.model.ParityCheck}: this port against the reference's golden

@@ -19,6 +19,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Random;
+import java.util.concurrent.BrokenBarrierException;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * Throughput and memory benchmark of the reference-size DIEN on this machine, without Kafka.
@@ -80,13 +86,19 @@ public final class ModelBenchmark {
    * @param training one Adam step (forward + backward + update) per batch
    * @param parameterCount trainable scalars of the benchmarked network
    * @param config the benchmarked network's config
+   * @param scorerThreads Java threads of the concurrent inference measurement (1: not measured)
+   * @param concurrentInference aggregate rows/s of {@code scorerThreads} threads, each scoring
+   *     with its own network (as each stream thread of the app owns a scorer); empty when {@code
+   *     scorerThreads} is 1. Its caller-CPU rate is over the CPU time of all scoring threads.
    */
   public record Result(
       Map<Integer, Rate> inference,
       Map<Integer, Rate> scorer,
       Map<Integer, Rate> training,
       long parameterCount,
-      DienConfig config) {}
+      DienConfig config,
+      int scorerThreads,
+      Map<Integer, Rate> concurrentInference) {}
 
   /**
    * One measurement.
@@ -142,8 +154,10 @@ public final class ModelBenchmark {
   private final Progress progress;
   private final FeatureEncoder encoder;
   private final DienConfig config;
+  private final int scorerThreads;
 
   private ModelBenchmark(Builder b) {
+    this.scorerThreads = b.scorerThreads;
     this.inferenceBatches = List.copyOf(b.inferenceBatches);
     this.trainingBatches = List.copyOf(b.trainingBatches);
     this.repeats = b.repeats;
@@ -206,7 +220,114 @@ public final class ModelBenchmark {
         training.put(b, measure("training b=" + b, b, i -> step.step(batches.get(i % 4))));
       }
     }
-    return new Result(inference, scorer, training, params, config);
+    Map<Integer, Rate> concurrent = new LinkedHashMap<>();
+    if (scorerThreads > 1) {
+      for (int b : inferenceBatches) {
+        concurrent.put(b, concurrentInference(scorerThreads, b));
+      }
+    }
+    return new Result(inference, scorer, training, params, config, scorerThreads, concurrent);
+  }
+
+  /**
+   * Aggregate inference rows/s of {@code threads} Java threads scoring at the same time, each
+   * with its own network (same weights) and batches of {@code batchSize}: how the streaming app
+   * scales, one scorer per stream thread, each at one PyTorch intra-op thread. Median over
+   * {@code repeats} timed runs of at least {@code minSeconds}, all threads timed together.
+   */
+  public Rate concurrentInference(int threads, int batchSize) {
+    if (threads < 1 || batchSize < 1) {
+      throw new IllegalArgumentException(
+          "threads and batchSize must be > 0, got " + threads + ", " + batchSize);
+    }
+    String task = "inference b=" + batchSize + " x" + threads + " threads";
+    progress.begin(task, 1 + repeats);
+    List<DienNetwork> nets = new ArrayList<>();
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      List<List<EncodedBatch>> batches = new ArrayList<>();
+      Random rng = new Random(seed + 3);
+      for (int k = 0; k < threads; k++) {
+        nets.add(DienNetwork.create(config, seed));
+        List<EncodedBatch> own = new ArrayList<>();
+        for (int j = 0; j < 4; j++) {
+          own.add(encoder.encode(randomRows(batchSize, rng)));
+        }
+        batches.add(own);
+      }
+      ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+      double[] rates = new double[repeats];
+      double[] cpuRates = new double[repeats];
+      double[] threadCpuRates = new double[repeats];
+      long minNanos = (long) (minSeconds * 1e9);
+      for (int r = -1; r < repeats; r++) { // r = -1: warm-up
+        CyclicBarrier start = new CyclicBarrier(threads + 1);
+        long[] rows = new long[threads];
+        long[] cpu = new long[threads];
+        List<Future<?>> done = new ArrayList<>();
+        final int minCalls = r < 0 ? Math.max(warmup, 1) : 1;
+        final boolean warm = r < 0;
+        for (int k = 0; k < threads; k++) {
+          final int id = k;
+          done.add(pool.submit(() -> {
+            DienNetwork net = nets.get(id);
+            List<EncodedBatch> own = batches.get(id);
+            awaitQuietly(start);
+            long c0 = mx.getCurrentThreadCpuTime();
+            long t0 = System.nanoTime();
+            long calls = 0;
+            // warm-up (r < 0) also lasts minSeconds of this thread's CPU time, as in measure()
+            while (calls < minCalls
+                || System.nanoTime() - t0 < minNanos
+                || (warm && c0 >= 0 && mx.getCurrentThreadCpuTime() - c0 < minNanos)) {
+              net.predictProbabilities(own.get((int) (calls++ % own.size())));
+            }
+            rows[id] = calls * batchSize;
+            cpu[id] = mx.getCurrentThreadCpuTime() - c0;
+          }));
+        }
+        awaitQuietly(start);
+        long cpu0 = processCpuNanos();
+        long t0 = System.nanoTime();
+        for (Future<?> f : done) {
+          f.get();
+        }
+        long wall = System.nanoTime() - t0;
+        long processCpu = processCpuNanos() - cpu0;
+        progress.advance(1);
+        if (r < 0) {
+          continue;
+        }
+        long totalRows = Arrays.stream(rows).sum();
+        long threadCpu = Arrays.stream(cpu).sum();
+        rates[r] = totalRows / (wall / 1e9);
+        cpuRates[r] = processCpu > 0 ? totalRows / (processCpu / 1e9) : Double.NaN;
+        threadCpuRates[r] = threadCpu > 0 ? totalRows / (threadCpu / 1e9) : Double.NaN;
+      }
+      return new Rate(median(rates), median(cpuRates), median(threadCpuRates));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while measuring " + task, e);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("a scoring thread failed in " + task, e.getCause());
+    } finally {
+      pool.shutdownNow();
+      for (DienNetwork net : nets) {
+        net.close();
+      }
+      progress.end();
+    }
+  }
+
+  private static void awaitQuietly(CyclicBarrier barrier) {
+    try {
+      barrier.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted at the start barrier", e);
+    } catch (BrokenBarrierException e) {
+      throw new IllegalStateException("another scoring thread failed to start", e);
+    }
   }
 
   private interface Call {
@@ -217,17 +338,25 @@ public final class ModelBenchmark {
   private Rate measure(String task, int batchSize, Call call) {
     progress.begin(task, warmup + repeats);
     int i = 0;
-    // At least `warmup` calls and at least one timed run's duration, so JIT and allocator settle.
-    long warmEnd = System.nanoTime() + (long) (minSeconds * 1e9);
-    for (int w = 0; w < warmup || System.nanoTime() < warmEnd; w++) {
+    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    long minNanos = (long) (minSeconds * 1e9);
+    // At least `warmup` calls and at least one timed run's duration of wall time and of this
+    // thread's CPU time, so JIT and allocator settle even when a loaded machine leaves this
+    // thread only a fraction of a core (wall-only warm-up then ends while code is still cold).
+    long warmStart = System.nanoTime();
+    long warmCpu = threads.getCurrentThreadCpuTime();
+    boolean cpuClock = warmCpu >= 0; // -1 where the JVM cannot measure thread CPU time
+    for (int w = 0;
+        w < warmup
+            || System.nanoTime() - warmStart < minNanos
+            || (cpuClock && threads.getCurrentThreadCpuTime() - warmCpu < minNanos);
+        w++) {
       call.run(i++);
     }
     progress.advance(warmup);
     double[] rates = new double[repeats];
     double[] cpuRates = new double[repeats];
     double[] callerRates = new double[repeats];
-    long minNanos = (long) (minSeconds * 1e9);
-    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
     for (int r = 0; r < repeats; r++) {
       long calls = 0;
       long caller0 = threads.getCurrentThreadCpuTime();
@@ -389,8 +518,18 @@ public final class ModelBenchmark {
     private long seed = 42;
     private int fitRows = 20_000;
     private Progress progress = Progress.NONE;
+    private int scorerThreads = 1;
 
     private Builder() {}
+
+    /**
+     * Java threads scoring concurrently, each with its own network, for an extra aggregate
+     * inference measurement per batch size; 1 (default) skips it.
+     */
+    public Builder optScorerThreads(int threads) {
+      this.scorerThreads = threads;
+      return this;
+    }
 
     public Builder optInferenceBatches(List<Integer> sizes) {
       this.inferenceBatches = sizes;
@@ -448,6 +587,9 @@ public final class ModelBenchmark {
       }
       if (!(minSeconds >= 0)) {
         throw new IllegalArgumentException("minSeconds must be >= 0, got " + minSeconds);
+      }
+      if (scorerThreads < 1) {
+        throw new IllegalArgumentException("scorerThreads must be > 0, got " + scorerThreads);
       }
       if (fitRows < 1) {
         throw new IllegalArgumentException("fitRows must be > 0, got " + fitRows);

@@ -42,6 +42,26 @@ class ModelBenchmarkTest {
   }
 
   @Test
+  void concurrentModeReportsAnAggregateRatePerBatchSize() {
+    ModelBenchmark bench = ModelBenchmark.builder()
+        .optInferenceBatches(List.of(2, 8)).optTrainingBatches(List.of())
+        .optRepeats(1).optWarmup(1).optMinSeconds(0).optFitRows(500).optScorerThreads(2).build();
+    ModelBenchmark.Result r = bench.run();
+    assertThat(r.scorerThreads()).isEqualTo(2);
+    assertThat(r.concurrentInference()).containsOnlyKeys(2, 8);
+    for (ModelBenchmark.Rate rate : r.concurrentInference().values()) {
+      assertThat(rate.rowsPerSecond()).isPositive().isFinite();
+      assertThat(rate.rowsPerCallerCpuSecond()).isPositive();
+    }
+    ModelBenchmark single = ModelBenchmark.builder()
+        .optInferenceBatches(List.of(2)).optTrainingBatches(List.of())
+        .optRepeats(1).optWarmup(0).optMinSeconds(0).optFitRows(500).build();
+    assertThat(single.run().concurrentInference()).isEmpty();
+    assertThatThrownBy(() -> ModelBenchmark.builder().optScorerThreads(0).build())
+        .hasMessageContaining("scorerThreads must be > 0, got 0");
+  }
+
+  @Test
   void memoryCheckScoresEveryRowAndSamplesTenTimes() {
     ModelBenchmark bench = ModelBenchmark.builder().optFitRows(500).build();
     ModelBenchmark.MemoryResult m = bench.memory(640, 64, 64);
