@@ -1,0 +1,187 @@
+package io.ctrstream.cli.demo;
+
+import io.ctrstream.cli.demo.StreamWatcher.Served;
+import io.ctrstream.dien.train.Metrics;
+import io.ctrstream.schemas.Score;
+import io.ctrstream.trainer.movielens.Rating;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * The AUCs of the demo, all on the same rating stream (label: rating >= 4, as the scorer labels
+ * feedback).
+ *
+ * <ul>
+ *   <li>per served model version: the feedback records' {@code servedScore} against their label,
+ *       grouped by {@code modelVersion} ("prior" included: the constant prior scores 0.5);
+ *   <li>after the first release: every feedback record served by a non-prior model;
+ *   <li>online popularity: each rating scored, before its label is known, by its movie's smoothed
+ *       positive rate over the ratings before it: {@code (pos + k * p) / (n + k)}, p the global
+ *       positive rate so far (0.5 before any) and k pseudo-counts;
+ *   <li>oracle (generated data only): the generator's true probability of a high rating.
+ * </ul>
+ */
+final class OnlineEvaluation {
+  /** Pseudo-counts of the popularity baseline. */
+  static final double POPULARITY_PSEUDO_COUNT = 10;
+
+  private OnlineEvaluation() {}
+
+  /**
+   * AUC of the served scores per model version, in first-served order; NaN for one class.
+   * Organic feedback (nothing was served) is left out.
+   */
+  static Map<String, Double> aucByVersion(List<Served> feedback) {
+    Map<String, List<Served>> groups = new LinkedHashMap<>();
+    for (Served s : served(feedback)) {
+      groups.computeIfAbsent(s.modelVersion(), v -> new ArrayList<>()).add(s);
+    }
+    Map<String, Double> out = new LinkedHashMap<>();
+    groups.forEach((v, rows) -> out.put(v, auc(rows)));
+    return out;
+  }
+
+  /** Served feedback records per model version, in first-served order. */
+  static Map<String, Long> countByVersion(List<Served> feedback) {
+    Map<String, Long> out = new LinkedHashMap<>();
+    for (Served s : served(feedback)) {
+      out.merge(s.modelVersion(), 1L, Long::sum);
+    }
+    return out;
+  }
+
+  /** AUC over every record served by a released model (not the prior); NaN when none. */
+  static double aucAfterFirstRelease(List<Served> feedback) {
+    return auc(served(feedback).stream()
+        .filter(s -> !Score.PRIOR_VERSION.equals(s.modelVersion())).toList());
+  }
+
+  /** AUC of the served scores of {@code rows}; NaN when empty or one class only. */
+  static double auc(List<Served> rows) {
+    int[] labels = new int[rows.size()];
+    float[] scores = new float[rows.size()];
+    for (int i = 0; i < rows.size(); i++) {
+      labels[i] = rows.get(i).label();
+      scores[i] = (float) rows.get(i).servedScore();
+    }
+    return safeAuc(labels, scores);
+  }
+
+  /** The label the scorer gives a rating. */
+  static int label(Rating r) {
+    return r.rating() >= 4 ? 1 : 0;
+  }
+
+  /** AUC of the online popularity baseline over {@code events}, in stream order. */
+  static double popularityAuc(List<Rating> events, double pseudoCount) {
+    int[] labels = new int[events.size()];
+    float[] scores = new float[events.size()];
+    Map<Integer, long[]> perMovie = new HashMap<>(); // movieId -> {positives, ratings}
+    long positives = 0;
+    for (int i = 0; i < events.size(); i++) {
+      Rating r = events.get(i);
+      double prior = i == 0 ? 0.5 : (double) positives / i;
+      long[] m = perMovie.computeIfAbsent(r.movieId(), k -> new long[2]);
+      scores[i] = (float) ((m[0] + pseudoCount * prior) / (m[1] + pseudoCount));
+      labels[i] = label(r);
+      m[0] += labels[i];
+      m[1]++;
+      positives += labels[i];
+    }
+    return safeAuc(labels, scores);
+  }
+
+  /**
+   * AUC of the generator's true probability over {@code events}, when {@code data} holds a {@code
+   * truth.tsv} (user, movie, timestamp, p_high); empty otherwise or when a rating has no truth.
+   */
+  static Optional<Double> oracleAuc(Path data, List<Rating> events) throws IOException {
+    Path truth = data.resolve("truth.tsv");
+    if (!Files.isRegularFile(truth)) {
+      return Optional.empty();
+    }
+    Map<String, Float> pHigh = new HashMap<>();
+    try (BufferedReader in = Files.newBufferedReader(truth, StandardCharsets.UTF_8)) {
+      String line = in.readLine(); // header
+      while ((line = in.readLine()) != null) {
+        String[] f = line.split("\t");
+        if (f.length >= 4) {
+          pHigh.put(f[0] + "|" + f[1] + "|" + f[2], Float.parseFloat(f[3]));
+        }
+      }
+    }
+    int[] labels = new int[events.size()];
+    float[] scores = new float[events.size()];
+    for (int i = 0; i < events.size(); i++) {
+      Rating r = events.get(i);
+      Float p = pHigh.get(r.userId() + "|" + r.movieId() + "|" + r.timestamp());
+      if (p == null) {
+        return Optional.empty();
+      }
+      labels[i] = label(r);
+      scores[i] = p;
+    }
+    return Optional.of(safeAuc(labels, scores));
+  }
+
+  /** One point of the online-AUC chart: a model's AUC over one slice of the stream. */
+  record Point(String version, long streamPosition, long count, double auc) {}
+
+  /**
+   * The online AUC over time: the feedback in event-time order cut into {@code buckets} slices;
+   * per slice and version the AUC of what that version served (slices with fewer than 20 records
+   * of a version or one class are left out). The x value is the stream position (ratings) at the
+   * slice's end.
+   */
+  static List<Point> overTime(List<Served> feedback, int buckets) {
+    List<Served> sorted = served(feedback);
+    List<Point> out = new ArrayList<>();
+    int n = sorted.size();
+    if (n == 0) {
+      return out;
+    }
+    int size = Math.max(1, (n + buckets - 1) / buckets);
+    for (int from = 0; from < n; from += size) {
+      int to = Math.min(n, from + size);
+      Map<String, List<Served>> groups = new TreeMap<>();
+      for (Served s : sorted.subList(from, to)) {
+        groups.computeIfAbsent(s.modelVersion(), v -> new ArrayList<>()).add(s);
+      }
+      for (var e : groups.entrySet()) {
+        double auc = auc(e.getValue());
+        if (e.getValue().size() >= 20 && Double.isFinite(auc)) {
+          out.add(new Point(e.getKey(), to, e.getValue().size(), auc));
+        }
+      }
+    }
+    return out;
+  }
+
+  /** The feedback that carries a served score, in event-time order. */
+  private static List<Served> served(List<Served> feedback) {
+    List<Served> sorted = new ArrayList<>(feedback.stream()
+        .filter(s -> s.modelVersion() != null && !Double.isNaN(s.servedScore())).toList());
+    sorted.sort(Comparator.comparingLong(Served::timestamp)
+        .thenComparing(Served::userId, Comparator.nullsFirst(Comparator.naturalOrder()))
+        .thenComparing(Served::movieId, Comparator.nullsFirst(Comparator.naturalOrder())));
+    return sorted;
+  }
+
+  private static double safeAuc(int[] labels, float[] scores) {
+    if (labels.length == 0) {
+      return Double.NaN;
+    }
+    return Metrics.auc(labels, scores);
+  }
+}
