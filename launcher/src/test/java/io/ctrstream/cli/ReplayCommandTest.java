@@ -68,7 +68,8 @@ class ReplayCommandTest {
       assertThat(line.get("skipped").asLong()).isEqualTo(1);
       assertThat(line.get("completed").asBoolean()).isTrue();
       assertThat(line.get("topicsCreated").asInt()).isEqualTo(8);
-      assertThat(line.get("eventTime").asText()).isEqualTo("dataset");
+      // live is the default: data-set time (1997) would fall to time-based retention
+      assertThat(line.get("eventTime").asText()).isEqualTo("live");
       assertThat(line.get("prefix").asText()).isEqualTo("cli.");
     }
   }
