@@ -1,5 +1,6 @@
 package io.ctrstream.trainer.synthetic;
 
+import io.ctrstream.dien.train.Metrics;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.Writer;
@@ -110,24 +111,24 @@ public record SyntheticDataset(List<User> users, List<Movie> movies, List<Rating
   /** Computes the {@link Report} over all ratings. */
   public Report report() {
     int n = ratings.size();
-    double[] oracle = new double[n];
-    double[] stat = new double[n];
-    double[] pop = new double[n];
-    boolean[] labels = new boolean[n];
+    float[] oracle = new float[n];
+    float[] stat = new float[n];
+    float[] pop = new float[n];
+    int[] labels = new int[n];
     double positives = 0;
     double sumP = 0;
     for (int i = 0; i < n; i++) {
       Rating r = ratings.get(i);
-      oracle[i] = r.pHigh();
-      stat[i] = r.pStatic();
-      pop[i] = movies.get(r.movie() - 1).popularity();
-      labels[i] = r.high();
-      positives += labels[i] ? 1 : 0;
+      oracle[i] = (float) r.pHigh();
+      stat[i] = (float) r.pStatic();
+      pop[i] = (float) movies.get(r.movie() - 1).popularity();
+      labels[i] = r.high() ? 1 : 0;
+      positives += labels[i];
       sumP += r.pHigh();
     }
     return new Report(
-        n, positives / n, sumP / n, Auc.of(oracle, labels), Auc.of(stat, labels),
-        Auc.of(pop, labels));
+        n, positives / n, sumP / n, Metrics.auc(labels, oracle), Metrics.auc(labels, stat),
+        Metrics.auc(labels, pop));
   }
 
   /**

@@ -201,14 +201,6 @@ class SyntheticMovieLensTest {
   }
 
   @Test
-  void aucCountsTiesAsHalfAndRanksCorrectly() {
-    assertThat(Auc.of(new double[] {0.1, 0.4, 0.35, 0.8}, new boolean[] {false, false, true, true}))
-        .isEqualTo(0.75);
-    assertThat(Auc.of(new double[] {0.5, 0.5}, new boolean[] {false, true})).isEqualTo(0.5);
-    assertThat(Auc.of(new double[] {0.5, 0.6}, new boolean[] {true, true})).isNaN();
-  }
-
-  @Test
   void refusesImpossibleSettings() {
     assertThatThrownBy(() -> SyntheticMovieLens.builder().optUsers(0).build())
         .hasMessageContaining("users must be >= 1, got 0");
