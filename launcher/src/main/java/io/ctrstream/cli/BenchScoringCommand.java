@@ -53,7 +53,7 @@ public final class BenchScoringCommand implements Callable<Integer> {
   int movies;
 
   @Option(names = "--ratings-per-user", defaultValue = "16",
-      description = "Preloaded ratings per user, ~60% positive. Default: ${DEFAULT-VALUE}.")
+      description = "Preloaded ratings per user, ~60%% positive. Default: ${DEFAULT-VALUE}.")
   int ratingsPerUser;
 
   @Option(names = "--offered-per-s", defaultValue = "0",
