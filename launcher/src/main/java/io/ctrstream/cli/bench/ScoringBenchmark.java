@@ -44,7 +44,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.StreamsConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -244,9 +243,9 @@ public final class ScoringBenchmark {
         "batch.size", Integer.toString(batchSize),
         "batch.max.wait.ms", Long.toString(b.maxWaitMs),
         "history.length", Integer.toString(BenchModel.HISTORY_LENGTH),
-        "http.port", "0"));
+        "http.port", "0",
+        "commit.interval.ms", Long.toString(commitMs)));
     Properties props = config.toStreamsProperties();
-    props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, commitMs);
     SwappableModelProvider models = new SwappableModelProvider(0.5);
     models.release("bench-" + scorer, factory);
     ScorerMetrics metrics = ScorerMetrics.inMemory();

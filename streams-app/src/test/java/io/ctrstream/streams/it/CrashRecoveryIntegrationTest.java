@@ -58,7 +58,7 @@ class CrashRecoveryIntegrationTest {
 
       SwappableModelProvider crashing = new SwappableModelProvider(0.3);
       crashing.release("v1", () -> new RecordingScorer("v1", 0.5f, batches, crash::get));
-      KafkaStreams doomed = streams(flow.config("app", first, Map.of()), crashing);
+      KafkaStreams doomed = streams(flow.config("app", first, COMMIT_EVERY_200_MS), crashing);
       doomed.setUncaughtExceptionHandler(e -> StreamThreadExceptionResponse.SHUTDOWN_CLIENT);
       doomed.start();
       ScoringFlow.awaitRunning(doomed);
@@ -76,7 +76,7 @@ class CrashRecoveryIntegrationTest {
 
       SwappableModelProvider healthy = new SwappableModelProvider(0.3);
       healthy.release("v1", () -> new RecordingScorer("v1", 0.5f, batches, () -> false));
-      try (KafkaStreams restarted = streams(flow.config("app", second, Map.of()), healthy)) {
+      try (KafkaStreams restarted = streams(flow.config("app", second, COMMIT_EVERY_200_MS), healthy)) {
         restarted.start();
         await().atMost(ScoringFlow.WAIT).pollInSameThread()
             .until(() -> committed.values().size() >= FIRST + SECOND);
@@ -107,14 +107,15 @@ class CrashRecoveryIntegrationTest {
     flow.flush();
   }
 
+  private static final Map<String, String> COMMIT_EVERY_200_MS = Map.of("commit.interval.ms", "200");
+
   /**
-   * The scorer's topology on a plain client, committing every 200 ms. A Streams member does not
-   * leave its group on close, so the dead instance's partitions move only when its session times
-   * out: 6 s (the broker's minimum) instead of 45 s keeps the test short.
+   * The scorer's topology on a plain client. A Streams member does not leave its group on close,
+   * so the dead instance's partitions move only when its session times out: 6 s (the broker's
+   * minimum) instead of 45 s keeps the test short.
    */
   private static KafkaStreams streams(ScorerConfig config, SwappableModelProvider models) {
     Properties props = config.toStreamsProperties();
-    props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 200);
     props.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), 6_000);
     props.put(StreamsConfig.consumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG), 1_500);
     return new KafkaStreams(ScorerTopology.build(config, models, ScorerMetrics.inMemory()), props);
