@@ -27,7 +27,8 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * <p>Peak: first and last {@code scoredAt} (the scorer's wall clock when the batch was scored).
  * Latency: the time this reader sees a score minus the score record's timestamp, which is the
  * impression record's timestamp, set by the producer at send time: produce to visible score, in
- * milliseconds.
+ * milliseconds. Beside it, produce to scored ({@code scoredAt} minus the same stamp), which splits the
+ * latency into processing and commit.
  */
 final class ScoreWatcher implements AutoCloseable {
   private final KafkaConsumer<String, byte[]> consumer;
@@ -37,6 +38,7 @@ final class ScoreWatcher implements AutoCloseable {
   private final AtomicLong firstPeakScoredAt = new AtomicLong(Long.MAX_VALUE);
   private final AtomicLong lastPeakScoredAt = new AtomicLong(Long.MIN_VALUE);
   private final Histogram latency = new Histogram(60_000L, 3);
+  private final Histogram untilScored = new Histogram(60_000L, 3);
   private volatile boolean running = true;
   private volatile Throwable failure;
 
@@ -80,6 +82,8 @@ final class ScoreWatcher implements AutoCloseable {
             synchronized (latency) {
               latency.recordValue(Math.min(latency.getHighestTrackableValue(),
                   Math.max(0, seenAt - r.timestamp())));
+              untilScored.recordValue(Math.min(untilScored.getHighestTrackableValue(),
+                  Math.max(0, s.scoredAt() - r.timestamp())));
             }
           }
           count.incrementAndGet();
@@ -109,6 +113,16 @@ final class ScoreWatcher implements AutoCloseable {
   Histogram latency() {
     synchronized (latency) {
       return latency.copy();
+    }
+  }
+
+  /**
+   * A copy of the produce-to-scored histogram (ms): the part of the latency before the score's
+   * transaction commits (queueing, micro-batch wait, model); the rest is the commit.
+   */
+  Histogram untilScored() {
+    synchronized (latency) {
+      return untilScored.copy();
     }
   }
 

@@ -107,6 +107,8 @@ public final class ScoringBenchmark {
    * @param offeredPerSecond offered load of the latency phase; 0 when there was none
    * @param achievedPerSecond impressions actually sent per second in the latency phase
    * @param latencyMs produce-to-visible-score latency (ms) of the latency phase; null without one
+   * @param untilScoredMs produce-to-scored (ms, the scorer's clock when the batch ran) of the
+   *     same scores: the latency less the wait for the transaction to commit; null without one
    */
   public record Run(
       String scorer,
@@ -117,10 +119,16 @@ public final class ScoringBenchmark {
       double perCpuSecond,
       double offeredPerSecond,
       double achievedPerSecond,
-      Histogram latencyMs) {
+      Histogram latencyMs,
+      Histogram untilScoredMs) {
 
     public double p(double percentile) {
       return latencyMs == null ? Double.NaN : latencyMs.getValueAtPercentile(percentile);
+    }
+
+    /** Percentile of produce-to-scored (before the commit). */
+    public double scoredP(double percentile) {
+      return untilScoredMs == null ? Double.NaN : untilScoredMs.getValueAtPercentile(percentile);
     }
   }
 
@@ -297,6 +305,7 @@ public final class ScoringBenchmark {
 
       double offered = offeredFromPeak.applyAsDouble(perSecond);
       Histogram latency = null;
+      Histogram untilScored = null;
       double achieved = 0;
       if (offered > 0) {
         long n = Math.max(1, Math.round(offered * b.latencySeconds));
@@ -308,13 +317,15 @@ public final class ScoringBenchmark {
         awaitCount(n, () -> watcher.count('l'));
         b.progress.end();
         latency = watcher.latency();
-        LOG.info("{}: latency p50 {} ms, p99 {} ms at {}/s offered", label,
-            latency.getValueAtPercentile(50), latency.getValueAtPercentile(99), Math.round(offered));
+        untilScored = watcher.untilScored();
+        LOG.info("{}: latency p50 {} ms, p99 {} ms at {}/s offered (produce to scored: p50 {} ms, p99 {} ms)",
+            label, latency.getValueAtPercentile(50), latency.getValueAtPercentile(99), Math.round(offered),
+            untilScored.getValueAtPercentile(50), untilScored.getValueAtPercentile(99));
       }
       streams.close(Duration.ofSeconds(30));
       streams.cleanUp(); // a benchmark's state is not kept
       return new Run(scorer, batchSize, commitMs, peakImpressions, perSecond, perCpuSecond,
-          offered > 0 ? offered : 0, achieved, latency);
+          offered > 0 ? offered : 0, achieved, latency, untilScored);
     }
   }
 

@@ -36,6 +36,7 @@ public final class ScorerMetrics {
   private final MeterRegistry registry;
   private final DistributionSummary batchSize;
   private final Timer scoreLatency;
+  private final Timer batchAge;
   private final Timer modelLoad;
   private final Counter swaps;
   private final MultiGauge modelInfo;
@@ -45,6 +46,9 @@ public final class ScorerMetrics {
     this.batchSize = DistributionSummary.builder("ctr.batch.size")
         .description("rows per scored batch").register(registry);
     this.scoreLatency = Timer.builder("ctr.score.latency").description("time to score one batch")
+        .publishPercentiles(0.5, 0.99).register(registry);
+    this.batchAge = Timer.builder("ctr.batch.age")
+        .description("how long the oldest impression of a batch waited in the buffer before scoring")
         .publishPercentiles(0.5, 0.99).register(registry);
     this.modelLoad = Timer.builder("ctr.model.load")
         .description("time to fetch, verify, load and probe one model release").register(registry);
@@ -67,6 +71,11 @@ public final class ScorerMetrics {
   /** One batch went through the model in {@code nanos}. */
   public void scoreLatency(long nanos) {
     scoreLatency.record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  /** The oldest impression of the batch being scored waited {@code millis} in the buffer. */
+  public void batchAge(long millis) {
+    batchAge.record(millis, TimeUnit.MILLISECONDS);
   }
 
   /** The version now served; replaces the previous one in {@code ctr.model.info}. */

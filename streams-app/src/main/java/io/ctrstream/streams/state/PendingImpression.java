@@ -1,13 +1,13 @@
 package io.ctrstream.streams.state;
 
 /**
- * An impression awaiting its rating, with what was served. Written when the impression is
- * buffered (score still null) and completed when its batch is scored.
+ * A scored impression awaiting its rating, with what was served. Written when its batch is
+ * scored (an impression still in the micro-batch buffer is not pending yet).
  *
  * @param impressionTimestamp the impression's own timestamp, epoch ms
  * @param expiresAt last rating timestamp that still joins it (impressionTimestamp + window)
- * @param score the served score; null while the impression is still in the buffer
- * @param modelVersion the model that served it; null while unscored
+ * @param score the served score
+ * @param modelVersion the model that served it
  */
 public record PendingImpression(
     String impressionId,
@@ -16,14 +16,6 @@ public record PendingImpression(
     ServedFeatures features,
     Double score,
     String modelVersion) {
-
-  public boolean scored() {
-    return score != null;
-  }
-
-  public PendingImpression withScore(double servedScore, String version) {
-    return new PendingImpression(impressionId, impressionTimestamp, expiresAt, features, servedScore, version);
-  }
 
   /** Whether a rating at {@code ratingTimestamp} belongs to this impression. */
   public boolean joins(long ratingTimestamp) {

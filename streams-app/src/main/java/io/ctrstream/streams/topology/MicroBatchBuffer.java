@@ -1,78 +1,102 @@
 package io.ctrstream.streams.topology;
 
+import io.ctrstream.schemas.Impression;
 import io.ctrstream.streams.state.BufferedImpression;
+import io.ctrstream.streams.state.CompositeKey;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * Impressions accepted but not yet scored, in arrival order, in the logged store {@code
- * score-buffer} (key: zero-padded sequence number). Because the store is logged, an impression
- * acknowledged at a commit is in the changelog; if the process dies before its batch is scored,
- * the restored buffer is scored by the next flush. The size and next sequence are recovered from
- * the store on init.
+ * Impressions accepted but not yet scored, in arrival order.
  *
- * <p>Reads start at the oldest live sequence, never at the start of the store: the buffer is a
- * queue, so RocksDB holds a tombstone for every impression already scored until compaction, and an
- * iterator from the first key would walk all of them on every flush (quadratic in the stream).
+ * <p>The logged store {@code score-buffer} (key: zero-padded sequence number) is what makes the
+ * buffer durable: an impression acknowledged at a commit is in the changelog, and if the process
+ * dies before its batch is scored, the restored buffer is read back on init and scored by the next
+ * flush. While the task runs the store is only written (one put per impression, one delete per
+ * scored one); what a flush scores comes from the in-memory copy kept beside it. Reading the store
+ * back on every flush would cost a range scan (which Kafka Streams meters by registering and
+ * unregistering an open-iterator metric each time) and a deserialisation per row.
+ *
+ * <p>The buffer also knows which (user, movie) pairs it holds, so a rating can tell in O(1)
+ * whether its impression is still waiting for its batch.
  */
 final class MicroBatchBuffer {
   private final KeyValueStore<String, BufferedImpression> store;
-  private long firstSequence = Long.MAX_VALUE;
+  private final List<KeyValue<String, BufferedImpression>> entries = new ArrayList<>();
+  private final Map<String, Integer> pairs = new HashMap<>();
+  private final long oldestAcceptedAtUnknown;
   private long nextSequence;
-  private int size;
+  private long oldestAcceptedAt;
 
-  MicroBatchBuffer(KeyValueStore<String, BufferedImpression> store) {
+  /**
+   * @param now wall-clock time used as the acceptance time of impressions restored from the store
+   */
+  MicroBatchBuffer(KeyValueStore<String, BufferedImpression> store, long now) {
     this.store = store;
+    this.oldestAcceptedAtUnknown = now;
     try (KeyValueIterator<String, BufferedImpression> it = store.all()) {
       while (it.hasNext()) {
         KeyValue<String, BufferedImpression> kv = it.next();
-        long sequence = Long.parseLong(kv.key);
-        firstSequence = Math.min(firstSequence, sequence);
-        nextSequence = Math.max(nextSequence, sequence + 1);
-        size++;
+        nextSequence = Math.max(nextSequence, Long.parseLong(kv.key) + 1);
+        track(kv);
       }
     }
+    oldestAcceptedAt = entries.isEmpty() ? Long.MAX_VALUE : now;
   }
 
-  void append(BufferedImpression impression) {
-    if (size == 0) {
-      firstSequence = nextSequence;
+  /** Adds an impression; {@code now} (wall clock) dates it for {@link #oldestAcceptedAt()}. */
+  void append(BufferedImpression impression, long now) {
+    KeyValue<String, BufferedImpression> kv = KeyValue.pair(key(nextSequence++), impression);
+    store.put(kv.key, kv.value);
+    if (entries.isEmpty()) {
+      oldestAcceptedAt = now;
     }
-    store.put(key(nextSequence++), impression);
-    size++;
+    track(kv);
   }
 
   int size() {
-    return size;
+    return entries.size();
   }
 
   boolean isEmpty() {
-    return size == 0;
+    return entries.isEmpty();
   }
 
-  /** Everything buffered, oldest first; still in the store until {@link #remove}. */
+  /** Whether an impression of this movie to this user is waiting in the buffer. */
+  boolean holds(String userId, String movieId) {
+    return pairs.containsKey(CompositeKey.of(userId, movieId));
+  }
+
+  /** Wall-clock time the oldest buffered impression was accepted; {@code Long.MAX_VALUE} when empty. */
+  long oldestAcceptedAt() {
+    return oldestAcceptedAt;
+  }
+
+  /** Everything buffered, oldest first (a copy); still buffered until {@link #clear}. */
   List<KeyValue<String, BufferedImpression>> contents() {
-    List<KeyValue<String, BufferedImpression>> out = new ArrayList<>(size);
-    if (size == 0) {
-      return out;
-    }
-    try (KeyValueIterator<String, BufferedImpression> it =
-        store.range(key(firstSequence), key(nextSequence - 1))) {
-      it.forEachRemaining(out::add);
-    }
-    return out;
+    return new ArrayList<>(entries);
   }
 
-  void remove(List<KeyValue<String, BufferedImpression>> scored) {
-    for (KeyValue<String, BufferedImpression> kv : scored) {
+  /** Removes everything buffered (it has been scored), from the store too. */
+  void clear() {
+    for (KeyValue<String, BufferedImpression> kv : entries) {
       store.delete(kv.key);
-      size--;
-      firstSequence = Math.max(firstSequence, Long.parseLong(kv.key) + 1);
     }
+    entries.clear();
+    pairs.clear();
+    oldestAcceptedAt = Long.MAX_VALUE;
+  }
+
+  private void track(KeyValue<String, BufferedImpression> kv) {
+    entries.add(kv);
+    Impression i = kv.value.impression();
+    pairs.merge(CompositeKey.of(i.userId(), i.movieId()), 1, Integer::sum);
   }
 
   private static String key(long sequence) {

@@ -34,15 +34,6 @@ final class PendingImpressions {
     expiryIndex.put(indexKey(p.expiresAt(), key), key);
   }
 
-  /** Records the score of a buffered impression, if it is still the pending one for its pair. */
-  void scored(String userId, String movieId, String impressionId, double score, String version) {
-    String key = CompositeKey.of(userId, movieId);
-    PendingImpression p = pending.get(key);
-    if (p != null && p.impressionId().equals(impressionId)) {
-      pending.put(key, p.withScore(score, version));
-    }
-  }
-
   /** Removes the pending impression of this pair (its rating arrived). The index entry expires later. */
   void remove(String userId, String movieId) {
     pending.delete(CompositeKey.of(userId, movieId));

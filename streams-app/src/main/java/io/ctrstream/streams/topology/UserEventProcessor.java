@@ -42,14 +42,15 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>Profile: replaces the profile in {@code user-state}.
- *   <li>Impression: assembles features with two reads ({@code user-state}, {@code catalog}),
- *       appends them to the buffer and records the impression as pending. A full buffer is scored
- *       at once; a partial one by a wall-clock punctuator every {@code batch.max.wait.ms}.
+ *   <li>Impression: assembles features with two reads ({@code user-state}, {@code catalog}) and
+ *       appends them to the buffer. A buffer is scored when full, when its oldest impression has
+ *       waited {@code batch.max.wait.ms} (checked on append, and by a wall-clock punctuator for a
+ *       quiet stream); each scored impression becomes the pending one of its (user, movie).
  *   <li>Rating: first one feedback example: joined with the pending impression of that movie (the
  *       features and score as served) when one is within its window, else organic (features as of
- *       just before the rating). If the joined impression is still in the buffer, the buffer is
- *       scored first, so the example carries its served score; that is why scoring and history
- *       share this node. Then the history: the movie joins the rated set; a rating &gt;= 4 enters
+ *       just before the rating). If an impression of that movie to that user is still in the
+ *       buffer, the buffer is scored first, so the example carries its served score; that is why
+ *       scoring and history share this node. Then the history: the movie joins the rated set; a rating &gt;= 4 enters
  *       the last-N history with one negative drawn from the catalog among movies never rated.
  *   <li>A stream-time punctuator drops pending impressions whose window has passed.
  * </ul>
@@ -90,14 +91,21 @@ final class UserEventProcessor implements Processor<String, UserEvent, String, O
     this.catalog = new Catalog(context.getStateStore(StoreNames.CATALOG));
     this.pending = new PendingImpressions(
         context.getStateStore(StoreNames.PENDING), context.getStateStore(StoreNames.PENDING_EXPIRY));
-    this.buffer = new MicroBatchBuffer(context.getStateStore(StoreNames.SCORE_BUFFER));
+    this.buffer = new MicroBatchBuffer(context.getStateStore(StoreNames.SCORE_BUFFER),
+        context.currentSystemTimeMs());
     this.scorer = new ScorerSlot(models);
     if (!buffer.isEmpty()) {
       LOG.info("task {}: {} impressions restored in the buffer; the next flush scores them",
           context.taskId(), buffer.size());
     }
-    context.schedule(Duration.ofMillis(config.maxBatchWaitMs()), PunctuationType.WALL_CLOCK_TIME,
-        now -> flush());
+    // The punctuator flushes a quiet stream's partial batch; it fires at most every interval (it
+    // runs between polls), so a busy stream is flushed by age on append instead.
+    context.schedule(Duration.ofMillis(Math.max(1, config.maxBatchWaitMs() / 2)),
+        PunctuationType.WALL_CLOCK_TIME, now -> {
+          if (now - buffer.oldestAcceptedAt() >= config.maxBatchWaitMs()) {
+            flush();
+          }
+        });
     long expiryEvery = Math.max(1_000L, Math.min(config.pendingWindowMs(), 60_000L));
     context.schedule(Duration.ofMillis(expiryEvery), PunctuationType.STREAM_TIME, pending::expire);
   }
@@ -128,11 +136,10 @@ final class UserEventProcessor implements Processor<String, UserEvent, String, O
 
   private void onImpression(Impression impression, long recordTimestamp) {
     ServedFeatures features = assemble(impression.userId(), impression.movieId());
-    buffer.append(new BufferedImpression(impression, features, recordTimestamp));
-    pending.put(impression.userId(), impression.movieId(), new PendingImpression(
-        impression.impressionId(), impression.timestamp(),
-        impression.timestamp() + config.pendingWindowMs(), features, null, null));
-    if (buffer.size() >= config.batchSize()) {
+    long now = context.currentSystemTimeMs();
+    buffer.append(new BufferedImpression(impression, features, recordTimestamp), now);
+    // Full, or its oldest has waited long enough (the punctuator covers a quiet stream).
+    if (buffer.size() >= config.batchSize() || now - buffer.oldestAcceptedAt() >= config.maxBatchWaitMs()) {
       flush();
     }
   }
@@ -161,12 +168,11 @@ final class UserEventProcessor implements Processor<String, UserEvent, String, O
     String userId = rating.userId();
     String movieId = rating.movieId();
     int label = rating.positive() ? 1 : 0;
+    if (buffer.holds(userId, movieId)) {
+      flush(); // its impression's batch has not run yet: score it now, so the example has the served score
+    }
     PendingImpression joined = pending.get(userId, movieId);
     if (joined != null && joined.joins(rating.timestamp())) {
-      if (!joined.scored()) {
-        flush(); // its batch has not run yet: score it now, so the example has the served score
-        joined = pending.get(userId, movieId);
-      }
       pending.remove(userId, movieId);
       ServedFeatures f = joined.features();
       metrics.feedback(Feedback.Source.IMPRESSION.wireName());
@@ -213,6 +219,7 @@ final class UserEventProcessor implements Processor<String, UserEvent, String, O
     }
     boolean prior = Score.PRIOR_VERSION.equals(version);
     long now = context.currentSystemTimeMs();
+    metrics.batchAge(Math.max(0, now - buffer.oldestAcceptedAt()));
     for (int i = 0; i < batch.size(); i++) {
       BufferedImpression b = batch.get(i).value;
       Impression imp = b.impression();
@@ -225,9 +232,11 @@ final class UserEventProcessor implements Processor<String, UserEvent, String, O
       Score score = new Score(imp.impressionId(), imp.userId(), imp.movieId(), p, version, prior,
           imp.timestamp(), now);
       context.forward(new Record<>(imp.userId(), (Object) score, b.recordTimestamp()), Nodes.SCORES_SINK);
-      pending.scored(imp.userId(), imp.movieId(), imp.impressionId(), p, version);
+      // Pending from now on: the latest impression of a pair replaces an older one.
+      pending.put(imp.userId(), imp.movieId(), new PendingImpression(imp.impressionId(),
+          imp.timestamp(), imp.timestamp() + config.pendingWindowMs(), b.features(), p, version));
     }
-    buffer.remove(batch);
+    buffer.clear();
     metrics.scored(batch.size(), prior);
   }
 

@@ -292,6 +292,9 @@ class ScorerTopologyTest {
       // Stream time passes the window (10 s) through another user's traffic.
       h.impression("i2", "7", "9", 30_000);
       assertThat(h.pendingStore().get(CompositeKey.of("42", "1"))).as("expired by the punctuator").isNull();
+      assertThat(h.pendingStore().get(CompositeKey.of("7", "9"))).as("pending once scored, not while buffered").isNull();
+      h.driver.advanceWallClockTime(Duration.ofMillis(100));
+      assertThat(h.scores.readValue().impressionId()).isEqualTo("i2");
       assertThat(h.pendingStore().get(CompositeKey.of("7", "9"))).as("still in its window").isNotNull();
 
       h.rating("42", "1", 5, 30_001);
