@@ -76,6 +76,12 @@ public final class DemoCommand implements Callable<Integer> {
           + " for it (or a training run takes longer). Default: ${DEFAULT-VALUE}.")
   long timeoutSeconds;
 
+  @Option(names = "--score-wait", paramLabel = "SECONDS", defaultValue = "30",
+      description = "Each rating is published once its impression's score is committed (a user"
+          + " rates what was shown), waiting at most this long; 0: right after its impression."
+          + " Default: ${DEFAULT-VALUE}.")
+  double scoreWaitSeconds;
+
   @Spec CommandSpec spec;
 
   @Override
@@ -98,6 +104,7 @@ public final class DemoCommand implements Callable<Integer> {
           .optMaxEpochs(maxEpochs)
           .optMinExamples(minExamples)
           .optTimeout(Duration.ofSeconds(Math.max(1, timeoutSeconds)))
+          .optScoreWait(Duration.ofMillis(Math.round(scoreWaitSeconds * 1000)))
           .build();
     } catch (IllegalArgumentException e) {
       err.println("ctr demo: " + e.getMessage());

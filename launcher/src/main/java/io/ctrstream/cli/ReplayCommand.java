@@ -130,6 +130,21 @@ public final class ReplayCommand implements Callable<Integer> {
           + " Default: ${DEFAULT-VALUE}.")
   EventTime eventTime;
 
+  @Option(
+      names = "--score-wait",
+      defaultValue = "30",
+      description = "Send each rating once its impression's score is committed on the scores topic,"
+          + " waiting at most this many seconds (then it is sent anyway and counted); 0: send it"
+          + " right after its impression, whether or not a scorer keeps up. Default: ${DEFAULT-VALUE}.")
+  double scoreWaitSeconds;
+
+  @Option(
+      names = "--window",
+      defaultValue = "" + Replayer.DEFAULT_WINDOW,
+      description = "With --score-wait: events in flight past the oldest unfinished one."
+          + " Default: ${DEFAULT-VALUE}.")
+  int window;
+
   @Option(names = "--no-progress", description = "No progress bar (logs and CI).")
   boolean noProgress;
 
@@ -204,6 +219,12 @@ public final class ReplayCommand implements Callable<Integer> {
     }
     if (limit != null) {
       builder.optLimit(limit);
+    }
+    if (scoreWaitSeconds > 0) {
+      builder.optAwaitScores(Duration.ofMillis(Math.round(scoreWaitSeconds * 1000)), window);
+    } else if (scoreWaitSeconds < 0) {
+      err.println("ctr replay: --score-wait must be >= 0 seconds, got " + scoreWaitSeconds);
+      return 2;
     }
     Replayer replayer;
     try {
@@ -294,6 +315,7 @@ public final class ReplayCommand implements Callable<Integer> {
     line.put("seconds", Math.round(summary.seconds() * 1000) / 1000.0);
     line.put("eventsPerSecond", Math.round(summary.eventsPerSecond() * 10) / 10.0);
     line.put("completed", summary.completed());
+    line.put("unscoredRatings", summary.unscoredRatings());
     line.put("eventTime", eventTime.name().toLowerCase(java.util.Locale.ROOT));
     line.put("topicsCreated", topicsCreated);
     line.put("bootstrapServers", bootstrapServers);

@@ -308,6 +308,9 @@ public final class Demo {
     if (options.limit() > 0) {
       b.optLimit(options.limit());
     }
+    if (!options.scoreWait().isZero()) {
+      b.optAwaitScores(options.scoreWait(), Replayer.DEFAULT_WINDOW);
+    }
     return b.build();
   }
 

@@ -19,6 +19,8 @@ import java.util.Objects;
  * @param timeout longest time without progress while waiting for the scorer (the outputs after
  *     the replay, the feedback a training run waits for) or for a training run to finish
  * @param statusEvery how often the status line is printed
+ * @param scoreWait each rating is sent once its impression's score is committed, waiting at most
+ *     this long; zero: right after its impression (see {@code Replayer.Builder.optAwaitScores})
  */
 public record DemoOptions(
     Path data,
@@ -30,7 +32,8 @@ public record DemoOptions(
     int maxEpochs,
     int minExamples,
     Duration timeout,
-    Duration statusEvery) {
+    Duration statusEvery,
+    Duration scoreWait) {
 
   public static Builder builder() {
     return new Builder();
@@ -48,6 +51,7 @@ public record DemoOptions(
     private int minExamples = 200;
     private Duration timeout = Duration.ofMinutes(5);
     private Duration statusEvery = Duration.ofSeconds(1);
+    private Duration scoreWait = Duration.ofSeconds(30);
 
     private Builder() {}
 
@@ -111,6 +115,12 @@ public record DemoOptions(
       return this;
     }
 
+    /** Longest wait of a rating for its impression's score; zero: none. Default 30 seconds. */
+    public Builder optScoreWait(Duration scoreWait) {
+      this.scoreWait = scoreWait;
+      return this;
+    }
+
     public DemoOptions build() {
       Objects.requireNonNull(data, "data not set: call setData(folder of a MovieLens data set)");
       Objects.requireNonNull(out, "out not set: call setOut(folder for the report)");
@@ -138,8 +148,11 @@ public record DemoOptions(
       if (statusEvery == null || statusEvery.isNegative() || statusEvery.isZero()) {
         throw new IllegalArgumentException("statusEvery must be > 0, got " + statusEvery);
       }
+      if (scoreWait == null || scoreWait.isNegative()) {
+        throw new IllegalArgumentException("scoreWait must be >= 0 (0 for none), got " + scoreWait);
+      }
       return new DemoOptions(data, out, speed, limit, firstTrainAt, retrainEvery, maxEpochs,
-          minExamples, timeout, statusEvery);
+          minExamples, timeout, statusEvery, scoreWait);
     }
   }
 }

@@ -10,7 +10,10 @@ import io.ctrstream.trainer.movielens.MovieLensData;
 import io.ctrstream.trainer.movielens.MovieLensUser;
 import io.ctrstream.trainer.movielens.Rating;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -52,6 +55,10 @@ import org.slf4j.LoggerFactory;
  *       on one partition in order. Value timestamps are MovieLens seconds times 1000 (or the
  *       send time, see {@link EventTime}) and the record timestamp equals the value's (event
  *       time is what the scorer's windows use).
+ *   <li>With {@link Builder#optAwaitScores}, a rating is sent only once its impression's score
+ *       is committed on {@code scores} (or its wait ran out): the replay then runs at the scorer's
+ *       pace and a lagging scorer cannot see a rating before its impression. Without it, the
+ *       rating follows its impression at once.
  *   <li>The producer is idempotent with {@code acks=all} and one request in flight: retries
  *       neither lose, duplicate nor reorder records within a partition. Counts are acknowledged
  *       records. Idempotence spans one run: a second run appends the events again, so start
@@ -85,6 +92,9 @@ public final class Replayer {
   /** Longest wait for an admin answer, a flush-independent close, or a topic check. */
   private static final Duration KAFKA_TIMEOUT = Duration.ofSeconds(30);
 
+  /** Events in flight past the oldest unfinished one when ratings await their scores. */
+  public static final int DEFAULT_WINDOW = 2_000;
+
   /** Invalid rows are logged one by one up to this many, then only counted. */
   private static final int LOGGED_SKIPS = 10;
 
@@ -100,6 +110,8 @@ public final class Replayer {
   private final CheckpointHook hook;
   private final boolean verifyTopics;
   private final EventTime eventTime;
+  private final Duration scoreWait;
+  private final int window;
   private volatile boolean stopRequested;
 
   private Replayer(Builder b) {
@@ -115,6 +127,8 @@ public final class Replayer {
     this.hook = b.hook;
     this.verifyTopics = b.verifyTopics;
     this.eventTime = b.eventTime;
+    this.scoreWait = b.scoreWait;
+    this.window = b.window;
   }
 
   public static Builder builder() {
@@ -171,6 +185,16 @@ public final class Replayer {
       throw new ReplayException("cannot create a Kafka producer: " + e.getMessage(), e,
           new ReplaySummary(ReplayCounts.ZERO, seconds(begin), 0, false));
     }
+    ScoreFollower follower = null;
+    if (scoreWait != null) {
+      try {
+        follower = new ScoreFollower(bootstrapServers, clientProperties, topics.scores(), KAFKA_TIMEOUT);
+      } catch (IllegalStateException | KafkaException e) {
+        session.close();
+        throw new ReplayException("cannot follow the scores topic: " + e.getMessage(), e,
+            new ReplaySummary(ReplayCounts.ZERO, seconds(begin), 0, false));
+      }
+    }
     boolean completed = false;
     long eventsBegin = 0;
     try {
@@ -178,24 +202,29 @@ public final class Replayer {
           eventTime == EventTime.LIVE ? System.currentTimeMillis() : catalogTimestamp(events));
       if (completed) {
         eventsBegin = System.nanoTime();
-        completed = session.events(events);
+        completed = follower == null ? session.events(events) : session.causalEvents(events, follower);
       }
     } catch (KafkaException e) {
       session.recordFailure(e, "send");
     } finally {
       session.close();
+      if (follower != null) {
+        follower.close();
+      }
     }
     double eventSeconds = eventsBegin == 0 ? 0 : seconds(eventsBegin);
-    ReplaySummary summary =
-        new ReplaySummary(session.counts(), seconds(begin), eventSeconds, completed);
+    ReplaySummary summary = new ReplaySummary(
+        session.counts(), seconds(begin), eventSeconds, completed, session.unscoredRatings);
     if (session.failure.get() != null) {
       Exception cause = session.failure.get();
       throw new ReplayException("replay failed: " + cause.getMessage()
           + "; acknowledged before the failure: " + summary.counts(), cause, summary);
     }
-    LOG.info("replay {}: {} in {} s ({} events/s)", completed ? "done" : "stopped",
+    LOG.info("replay {}: {} in {} s ({} events/s){}", completed ? "done" : "stopped",
         summary.counts(), String.format(Locale.ROOT, "%.1f", summary.seconds()),
-        String.format(Locale.ROOT, "%.0f", summary.eventsPerSecond()));
+        String.format(Locale.ROOT, "%.0f", summary.eventsPerSecond()),
+        scoreWait == null ? "" : "; ratings sent before their impression was scored (wait ran out): "
+            + session.unscoredRatings);
     return summary;
   }
 
@@ -266,6 +295,8 @@ public final class Replayer {
     final AtomicLong ratings = new AtomicLong();
     final AtomicReference<Exception> failure = new AtomicReference<>();
     long skipped;
+    /** Ratings sent because their wait for the impression's score ran out. */
+    long unscoredRatings;
     /** The last LIVE timestamp handed out: live time never goes back, even if the clock does. */
     long lastLive;
 
@@ -363,6 +394,138 @@ public final class Replayer {
       return true;
     }
 
+    /**
+     * Like {@link #events}, but each rating waits until the score of its impression is committed
+     * on {@code scores} (or {@link Builder#optAwaitScores its wait} runs out), as a user rates
+     * what was shown, and the shown item was scored first. A user's next impression waits behind
+     * that user's held rating, so one user's events keep their order; other users' events go on,
+     * at most {@code window} events ahead of the oldest one not finished.
+     */
+    boolean causalEvents(Rating[] events, ScoreFollower follower) {
+      long total = 2L * events.length;
+      listener.onPhaseStart(ReplayPhase.EVENTS, total);
+      Pacer pacer = speed > 0 ? Pacer.system(speed) : Pacer.unlimited();
+      List<Double> fractions = checkpoints.fractions();
+      int nextCheckpoint = 0;
+      Map<String, Held> heldByImpression = new HashMap<>();
+      ArrayDeque<Held> heldInSendOrder = new ArrayDeque<>();
+      Map<Integer, ArrayDeque<Integer>> queuedBehind = new HashMap<>(); // key present: user blocked
+      List<String> scoredIds = new ArrayList<>();
+      int cursor = 0;
+      int outstanding = 0;
+      long finished = 0;
+      boolean warned = false;
+      try {
+        while (finished < events.length) {
+          if (halted()) {
+            return false;
+          }
+          // 1. Admit events in time order while the window has room.
+          while (cursor < events.length && outstanding < window) {
+            int i = cursor++;
+            Rating r = events[i];
+            String what = "rating " + r.userId() + "/" + r.movieId() + "@" + r.timestamp();
+            if (!valid(WireRecords.impression(r), what) || !valid(WireRecords.rating(r), what)) {
+              finished++;
+              continue;
+            }
+            outstanding++;
+            ArrayDeque<Integer> queue = queuedBehind.get(r.userId());
+            if (queue != null) {
+              queue.add(i);
+            } else {
+              queuedBehind.put(r.userId(), new ArrayDeque<>());
+              Held h = showImpression(events[i], i, pacer);
+              heldByImpression.put(h.impressionId, h);
+              heldInSendOrder.add(h);
+            }
+          }
+          // 2. Ratings whose impression was scored, then those whose wait ran out.
+          scoredIds.clear();
+          follower.drain(scoredIds, heldByImpression.isEmpty() ? Duration.ZERO : Duration.ofMillis(20));
+          List<Held> release = new ArrayList<>();
+          for (String id : scoredIds) {
+            Held h = heldByImpression.remove(id);
+            if (h != null) {
+              release.add(h);
+            }
+          }
+          long now = System.nanoTime();
+          boolean following = follower.failure() == null;
+          while (!heldInSendOrder.isEmpty()) {
+            Held h = heldInSendOrder.peek();
+            if (h.released) {
+              heldInSendOrder.poll();
+            } else if (!following || now - h.sentAtNanos >= scoreWait.toNanos()) {
+              heldInSendOrder.poll();
+              heldByImpression.remove(h.impressionId);
+              unscoredRatings++;
+              if (!warned && following) {
+                warned = true;
+                LOG.warn("no score for impression {} within {} s; sending its rating anyway (is the"
+                    + " scorer running and keeping up?); further cases are only counted",
+                    h.impressionId, scoreWait.toSeconds());
+              }
+              release.add(h);
+            } else {
+              break;
+            }
+          }
+          for (Held h : release) {
+            h.released = true;
+            rate(events[h.index], h.impressionTimestamp, pacer);
+            outstanding--;
+            finished++;
+            listener.onProgress(ReplayPhase.EVENTS, 2 * finished, total);
+            ArrayDeque<Integer> queue = queuedBehind.get(events[h.index].userId());
+            if (queue.isEmpty()) {
+              queuedBehind.remove(events[h.index].userId());
+            } else {
+              int nextIndex = queue.poll();
+              Held next = showImpression(events[nextIndex], nextIndex, pacer);
+              heldByImpression.put(next.impressionId, next);
+              heldInSendOrder.add(next);
+            }
+            while (nextCheckpoint < fractions.size()
+                && finished >= Checkpoints.threshold(fractions.get(nextCheckpoint), events.length)) {
+              if (!flush()) {
+                return false;
+              }
+              hook.onCheckpoint(fractions.get(nextCheckpoint++), counts());
+              pacer.resume();
+            }
+          }
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+      if (!flush()) {
+        return false;
+      }
+      listener.onPhaseEnd(ReplayPhase.EVENTS, counts());
+      return true;
+    }
+
+    /** Sends the impression before a rating and returns the rating, held until it is scored. */
+    private Held showImpression(Rating r, int index, Pacer pacer) throws InterruptedException {
+      pacer.acquire();
+      Impression impression = eventTime == EventTime.LIVE
+          ? WireRecords.impression(r, liveMillis()) : WireRecords.impression(r);
+      send(topics.impressions(), impression.userId(), impression, impression.timestamp(), impressions);
+      return new Held(impression.impressionId(), index, impression.timestamp(), System.nanoTime());
+    }
+
+    private void rate(Rating r, long impressionTimestamp, Pacer pacer) throws InterruptedException {
+      pacer.acquire();
+      io.ctrstream.schemas.Rating rating = WireRecords.rating(r);
+      if (eventTime == EventTime.LIVE) {
+        rating = WireRecords.rating(r, Math.max(liveMillis(), impressionTimestamp + 1));
+        lastLive = rating.timestamp();
+      }
+      send(topics.ratings(), rating.userId(), rating, rating.timestamp(), ratings);
+    }
+
     long liveMillis() {
       lastLive = Math.max(lastLive, System.currentTimeMillis());
       return lastLive;
@@ -447,6 +610,23 @@ public final class Replayer {
     }
   }
 
+  /** A rating waiting for the score of its impression. */
+  private static final class Held {
+    final String impressionId;
+    /** Index into the events. */
+    final int index;
+    final long impressionTimestamp;
+    final long sentAtNanos;
+    boolean released;
+
+    Held(String impressionId, int index, long impressionTimestamp, long sentAtNanos) {
+      this.impressionId = impressionId;
+      this.index = index;
+      this.impressionTimestamp = impressionTimestamp;
+      this.sentAtNanos = sentAtNanos;
+    }
+  }
+
   /** Configures a {@link Replayer}; {@link #build()} validates. */
   public static final class Builder {
     private String bootstrapServers;
@@ -462,8 +642,26 @@ public final class Replayer {
     private boolean verifyTopics = true;
     // Live by default: data-set time (1997 for MovieLens) is deleted by time-based retention.
     private EventTime eventTime = EventTime.LIVE;
+    private Duration scoreWait;
+    private int window = DEFAULT_WINDOW;
 
     private Builder() {}
+
+    /**
+     * Sends each rating only once the score of its impression is committed on {@code scores}
+     * (read_committed), as a user rates what was shown, and what is shown was scored first; a
+     * rating whose score does not come within {@code wait} is sent anyway and counted in {@link
+     * ReplaySummary#unscoredRatings()}. One user's events stay in order (the next impression
+     * waits behind the held rating); other users' go on, at most {@code window} events past the
+     * oldest one not finished. This ties the replay's pace to the scorer's, so a scorer that
+     * lags never sees a rating before its impression. Off by default: then ratings follow their
+     * impressions at once, whatever the scorer does.
+     */
+    public Builder optAwaitScores(Duration wait, int window) {
+      this.scoreWait = wait;
+      this.window = window;
+      return this;
+    }
 
     /** {@code host:port[,host:port...]} of the cluster. Required. */
     public Builder setBootstrapServers(String bootstrapServers) {
@@ -571,6 +769,12 @@ public final class Replayer {
       }
       if (eventTime == null) {
         throw new IllegalArgumentException("eventTime must not be null; use EventTime.DATASET");
+      }
+      if (scoreWait != null && (scoreWait.isNegative() || scoreWait.isZero())) {
+        throw new IllegalArgumentException("the wait for a score must be > 0, got " + scoreWait);
+      }
+      if (window < 1) {
+        throw new IllegalArgumentException("the window of events in flight must be >= 1, got " + window);
       }
       if (checkpoints == null || hook == null) {
         throw new IllegalArgumentException(

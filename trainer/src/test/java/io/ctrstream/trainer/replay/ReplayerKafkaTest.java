@@ -348,6 +348,108 @@ class ReplayerKafkaTest {
     }
   }
 
+  @Test
+  void awaitingScoresSendsEachRatingOnlyOnceItsImpressionIsScoredAndKeepsEachUsersOrder(TestInfo info)
+      throws Exception {
+    Topics topics = createInputs(info);
+    kafka.createTopics(List.of(topics.scores().newTopic((short) 1)));
+    Map<String, Long> scoredAt = new ConcurrentHashMap<>();
+    AtomicReference<Throwable> scorerFailure = new AtomicReference<>();
+    Thread scorer = new Thread(() -> fakeScorer(topics, scoredAt, scorerFailure), "fake-scorer");
+    scorer.start();
+    ReplaySummary summary;
+    try {
+      summary = replayer(topics).optEventTime(EventTime.LIVE)
+          .optAwaitScores(Duration.ofSeconds(20), 3).build().run();
+    } finally {
+      scorer.interrupt();
+      scorer.join(10_000);
+    }
+    assertThat(scorerFailure.get()).isNull();
+    assertThat(summary.counts()).isEqualTo(new ReplayCounts(3, 4, 8, 8, 1));
+    assertThat(summary.unscoredRatings()).isZero();
+    Map<String, Long> shownAt = new LinkedHashMap<>();
+    readAll(topics.impressions()).forEach(i -> shownAt.put(i.value().impressionId(), i.timestamp()));
+    List<ConsumerRecord<String, Rating>> ratings = readAll(topics.ratings());
+    for (ConsumerRecord<String, Rating> r : ratings) {
+      Rating v = r.value();
+      Object[] source = EXPECTED.stream()
+          .filter(e -> e[0].equals(v.userId()) && e[1].equals(v.movieId())).findFirst().orElseThrow();
+      String impressionId = "imp-" + source[0] + "-" + source[1] + "-" + (Long) source[3] * 1000;
+      assertThat(scoredAt).as("scored before rated").containsKey(impressionId);
+      assertThat(v.timestamp()).as("rating of %s sent after its score", impressionId)
+          .isGreaterThanOrEqualTo(scoredAt.get(impressionId));
+    }
+    // Per user: impression, rating, next impression, ... in the data set's order.
+    Map<String, List<long[]>> perUser = new LinkedHashMap<>();
+    for (Object[] e : EXPECTED) {
+      String id = "imp-" + e[0] + "-" + e[1] + "-" + (Long) e[3] * 1000;
+      long rated = ratings.stream().filter(r -> r.value().userId().equals(e[0])
+          && r.value().movieId().equals(e[1])).findFirst().orElseThrow().timestamp();
+      perUser.computeIfAbsent((String) e[0], k -> new ArrayList<>())
+          .add(new long[] {shownAt.get(id), rated});
+    }
+    perUser.forEach((user, events) -> {
+      for (int k = 1; k < events.size(); k++) {
+        assertThat(events.get(k)[0]).as("user %s: next impression after the previous rating", user)
+            .isGreaterThan(events.get(k - 1)[1]);
+      }
+    });
+  }
+
+  @Test
+  void awaitingScoresWithNoScorerSendsEachRatingWhenItsWaitRunsOut(TestInfo info) {
+    Topics topics = createInputs(info);
+    kafka.createTopics(List.of(topics.scores().newTopic((short) 1)));
+    ReplaySummary summary = replayer(topics)
+        .optAwaitScores(Duration.ofMillis(200), Replayer.DEFAULT_WINDOW).build().run();
+    assertThat(summary.completed()).isTrue();
+    assertThat(summary.counts()).isEqualTo(new ReplayCounts(3, 4, 8, 8, 1));
+    assertThat(summary.unscoredRatings()).isEqualTo(8);
+    assertThat(readAll(topics.ratings())).hasSize(8);
+  }
+
+  @Test
+  void awaitingScoresNeedsTheScoresTopic(TestInfo info) {
+    Topics topics = createInputs(info);
+    assertThatThrownBy(() -> replayer(topics)
+        .optAwaitScores(Duration.ofSeconds(1), 10).build().run())
+        .isInstanceOf(ReplayException.class).hasMessageContaining(topics.scores().name());
+  }
+
+  /** Scores every impression it reads (after a short delay), noting when each score was sent. */
+  private static void fakeScorer(Topics topics, Map<String, Long> scoredAt, AtomicReference<Throwable> failure) {
+    Map<String, Object> c = new LinkedHashMap<>(kafka.clientConfig());
+    c.put("enable.auto.commit", "false");
+    try (KafkaConsumer<String, byte[]> in =
+            new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
+        org.apache.kafka.clients.producer.KafkaProducer<String, byte[]> out =
+            new org.apache.kafka.clients.producer.KafkaProducer<>(kafka.clientConfig(),
+                new org.apache.kafka.common.serialization.StringSerializer(),
+                new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+      List<TopicPartition> partitions = in.partitionsFor(topics.impressions().name()).stream()
+          .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+      in.assign(partitions);
+      in.seekToBeginning(partitions);
+      while (!Thread.currentThread().isInterrupted()) {
+        for (ConsumerRecord<String, byte[]> r : in.poll(Duration.ofMillis(50))) {
+          Impression i = topics.impressions().valueSerde().deserialize(r.value());
+          Thread.sleep(30);
+          long sendingAt = System.currentTimeMillis(); // no reader can see the score before this
+          io.ctrstream.schemas.Score score = new io.ctrstream.schemas.Score(i.impressionId(),
+              i.userId(), i.movieId(), 0.5, "prior", true, i.timestamp(), System.currentTimeMillis());
+          out.send(new ProducerRecord<>(topics.scores().name(), i.userId(),
+              topics.scores().valueSerde().serialize(score))).get(10, TimeUnit.SECONDS);
+          scoredAt.put(i.impressionId(), sendingAt);
+        }
+      }
+    } catch (InterruptedException | org.apache.kafka.common.errors.InterruptException e) {
+      // done
+    } catch (Throwable t) {
+      failure.set(t);
+    }
+  }
+
   // ---------------------------------------------------------------------------------------------
 
   private static Replayer.Builder replayer(Topics topics) {
