@@ -18,6 +18,8 @@ import java.util.List;
  * @param genres the candidate movie's genres as served
  * @param history the user's highly rated movies, oldest first, as served
  * @param negatives one sampled negative per history entry, aligned; "" when none could be drawn
+ * @param userRatings the user's ratings before this one, as served; null when unknown
+ * @param userPositives how many of those were high, as served; null when unknown
  * @param servedScore the served score of the joined impression; null for organic
  * @param modelVersion the model that served it; null for organic
  * @param impressionId the joined impression; null for organic
@@ -32,6 +34,8 @@ public record Feedback(
     List<String> genres,
     List<String> history,
     List<String> negatives,
+    Integer userRatings,
+    Integer userPositives,
     Double servedScore,
     String modelVersion,
     String impressionId,
@@ -42,6 +46,14 @@ public record Feedback(
     genres = copy(genres);
     history = copy(history);
     negatives = copy(negatives);
+  }
+
+  /** An example without the user's rating counts (written before they were served). */
+  public Feedback(String userId, String movieId, Integer label, Double rating, Long timestamp,
+      Profile profile, List<String> genres, List<String> history, List<String> negatives,
+      Double servedScore, String modelVersion, String impressionId, Source source) {
+    this(userId, movieId, label, rating, timestamp, profile, genres, history, negatives, null, null,
+        servedScore, modelVersion, impressionId, source);
   }
 
   /** Where the features of an example come from. */
@@ -87,6 +99,8 @@ public record Feedback(
             .list("genres", genres, 64, Checks.ItemRule.text(1, 64))
             .list("history", history, 1000, Checks.ItemRule.text(1, Checks.MAX_ID_LENGTH))
             .list("negatives", negatives, 1000, Checks.ItemRule.text(0, Checks.MAX_ID_LENGTH))
+            .optionalRange("userRatings", userRatings, 0, Integer.MAX_VALUE)
+            .optionalRange("userPositives", userPositives, 0, Integer.MAX_VALUE)
             .optionalRange("servedScore", servedScore, 0, 1)
             .optionalId("modelVersion", modelVersion)
             .optionalId("impressionId", impressionId)
@@ -100,6 +114,9 @@ public record Feedback(
     }
     if (label != null && rating != null && (label == 1) != (rating >= Rating.POSITIVE_THRESHOLD)) {
       c.rule(false, "label must be 1 exactly when rating >= 4, got label " + label + " for rating " + rating);
+    }
+    if (userRatings != null && userPositives != null && userPositives > userRatings) {
+      c.rule(false, "userPositives must not exceed userRatings, got " + userPositives + " of " + userRatings);
     }
     if (source == Source.IMPRESSION && impressionId == null) {
       c.rule(false, "impressionId is required when source is impression");

@@ -28,6 +28,11 @@ import java.util.Objects;
  * end. For a history longer than {@code historyLength} the most recent entries are kept, still
  * oldest first; negatives are taken at the same positions, so entry {@code t} of both stays
  * aligned (a missing negative is padding). A cold user (empty history) encodes as all padding.
+ * With {@link Options#userStats()} (not in the reference; the trainer service's default) two
+ * numeric columns follow age: the user's smoothed share of high ratings so far and the log of the
+ * number of ratings so far, both from counts the scorer keeps per user and logs with every
+ * example; they give the model the user's own rating bias, which history of positives alone
+ * does not show.
  *
  * <p>Fitting: age gets {@link QuantileTransform} (mean imputation, 1000 uniform quantiles); every
  * categorical and sequence column gets its own {@link Vocabulary} counted over its own column as
@@ -49,13 +54,23 @@ public final class FeatureEncoder {
   public static final String HISTORY = "histHighRatedMovieIds";
   public static final String NEGATIVES = "negHistMovieIds";
 
-  /** Numeric columns in model order. */
+  /** The user's smoothed share of high ratings so far: (positives + 1) / (ratings + 2). */
+  public static final String USER_POSITIVE_RATE = "userPositiveRate";
+  /** How many ratings the user has given so far, as log(1 + n) / log(1 + 1000). */
+  public static final String USER_RATING_COUNT = "userRatingCount";
+
+  /** Numeric columns in model order of the reference layout. */
   public static final List<String> NUMERIC = List.of(AGE);
+
+  /** Numeric columns in model order with {@link Options#userStats()}. */
+  public static final List<String> NUMERIC_WITH_USER_STATS =
+      List.of(AGE, USER_POSITIVE_RATE, USER_RATING_COUNT);
 
   /** Categorical columns in model order; {@link #MOVIE_ID} is the candidate. */
   public static final List<String> CATEGORICAL = List.of(GENDER, MOVIE_ID, OCCUPATION, ZIP_CODE);
 
   private static final int FORMAT_VERSION = 1;
+  private static final double LOG_1001 = Math.log(1001);
 
   private static final ObjectMapper JSON =
       JsonMapper.builder().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
@@ -78,9 +93,12 @@ public final class FeatureEncoder {
    * @param historyLength T, length of history and negatives
    * @param genresLength G, length of the pooled genres sequence
    * @param itemTable whether movieId, history and negatives share one vocabulary
+   * @param userStats whether the user's rating counts so far ({@link FeatureRow#userRatings()},
+   *     {@link FeatureRow#userPositives()}) are numeric features ({@link
+   *     #NUMERIC_WITH_USER_STATS}); off in the reference's layout
    */
-  public record Options(
-      int minCount, int quantiles, int historyLength, int genresLength, ItemTable itemTable) {
+  public record Options(int minCount, int quantiles, int historyLength, int genresLength,
+      ItemTable itemTable, boolean userStats) {
 
     public Options {
       if (minCount < 1) {
@@ -96,6 +114,11 @@ public final class FeatureEncoder {
         throw new IllegalArgumentException("genresLength must be > 0, got " + genresLength);
       }
       Objects.requireNonNull(itemTable, "itemTable must not be null");
+    }
+
+    /** The numeric columns these options produce, in model order. */
+    public List<String> numeric() {
+      return userStats ? NUMERIC_WITH_USER_STATS : NUMERIC;
     }
 
     /** The reference's options: min count 5, 1000 quantiles, T = 10, G = 6, separate tables. */
@@ -114,8 +137,14 @@ public final class FeatureEncoder {
       private int historyLength = 10;
       private int genresLength = 6;
       private ItemTable itemTable = ItemTable.SEPARATE;
+      private boolean userStats;
 
       private Builder() {}
+
+      public Builder optUserStats(boolean userStats) {
+        this.userStats = userStats;
+        return this;
+      }
 
       public Builder optMinCount(int minCount) {
         this.minCount = minCount;
@@ -143,7 +172,7 @@ public final class FeatureEncoder {
       }
 
       public Options build() {
-        return new Options(minCount, quantiles, historyLength, genresLength, itemTable);
+        return new Options(minCount, quantiles, historyLength, genresLength, itemTable, userStats);
       }
     }
   }
@@ -265,14 +294,22 @@ public final class FeatureEncoder {
     int nCat = CATEGORICAL.size();
     int g = options.genresLength();
     int t = options.historyLength();
-    float[] numeric = new float[b]; // (B, 1)
+    int nNum = options.numeric().size();
+    boolean userStats = options.userStats();
+    float[] numeric = new float[b * nNum]; // (B, 1) or (B, 3)
     int[] categorical = new int[b * nCat]; // (B, 4)
     int[] genreIds = new int[b * g]; // (B, G)
     int[] historyIds = new int[b * t]; // (B, T)
     int[] negativeIds = new int[b * t]; // (B, T)
     for (int i = 0; i < b; i++) {
       FeatureRow row = rows.get(i);
-      numeric[i] = (float) age.transform(row.age());
+      numeric[i * nNum] = (float) age.transform(row.age());
+      if (userStats) {
+        int n = row.userRatings() == null ? 0 : Math.max(0, row.userRatings());
+        int pos = row.userPositives() == null ? 0 : Math.max(0, Math.min(n, row.userPositives()));
+        numeric[i * nNum + 1] = (pos + 1f) / (n + 2f);
+        numeric[i * nNum + 2] = (float) (Math.log1p(n) / LOG_1001);
+      }
       int c = i * nCat;
       categorical[c] = gender.index(row.gender());
       categorical[c + 1] = movieId.index(row.movieId());
@@ -293,7 +330,7 @@ public final class FeatureEncoder {
       }
     }
     return new EncodedBatch(
-        b, NUMERIC.size(), nCat, g, t, numeric, categorical, genreIds, historyIds, negativeIds,
+        b, nNum, nCat, g, t, numeric, categorical, genreIds, historyIds, negativeIds,
         labels);
   }
 
@@ -308,7 +345,7 @@ public final class FeatureEncoder {
     cats.add(new CategoricalFeature(OCCUPATION, occupation.size()));
     cats.add(new CategoricalFeature(ZIP_CODE, zipCode.size()));
     return builder
-        .setNumericFeatures(NUMERIC)
+        .setNumericFeatures(options.numeric())
         .setCategoricalFeatures(cats)
         .setCandidateFeature(MOVIE_ID)
         .setPooledSequence(new SequenceFeature(GENRES, genres.size(), options.genresLength()))
@@ -359,7 +396,7 @@ public final class FeatureEncoder {
   public static FeatureSpec spec(Options options) {
     return new FeatureSpec(
         FeatureSpec.VERSION,
-        NUMERIC,
+        options.numeric(),
         FeatureSpec.MEAN_IMPUTE_QUANTILE_UNIFORM,
         CATEGORICAL,
         MOVIE_ID,

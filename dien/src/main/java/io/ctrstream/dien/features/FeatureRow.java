@@ -16,6 +16,9 @@ import java.util.Objects;
  * @param genres the candidate movie's genres (may be empty)
  * @param history the user's highly rated movies, oldest first (may be empty: a cold user)
  * @param negatives one sampled movie per history entry, aligned with {@code history}
+ * @param userRatings how many ratings the user had given before this row, or {@code null} when
+ *     unknown (read as 0); a feature only of encoders with {@code userStats}
+ * @param userPositives how many of those were high (rating &gt;= 4), or {@code null} (read as 0)
  */
 public record FeatureRow(
     String userId,
@@ -26,7 +29,15 @@ public record FeatureRow(
     String movieId,
     List<String> genres,
     List<String> history,
-    List<String> negatives) {
+    List<String> negatives,
+    Integer userRatings,
+    Integer userPositives) {
+
+  /** A row without the user's rating counts (the reference's layout has none). */
+  public FeatureRow(String userId, Double age, String gender, String occupation, String zipCode,
+      String movieId, List<String> genres, List<String> history, List<String> negatives) {
+    this(userId, age, gender, occupation, zipCode, movieId, genres, history, negatives, null, null);
+  }
 
   public FeatureRow {
     Objects.requireNonNull(movieId, "movieId must not be null");

@@ -192,6 +192,33 @@ class FeatureEncoderTest {
   }
 
   @Test
+  void userStatsAreTwoMoreNumericColumnsAfterAge() {
+    FeatureEncoder.Options o = FeatureEncoder.Options.builder()
+        .optMinCount(1).optHistoryLength(3).optGenresLength(2).optUserStats(true).build();
+    FeatureRow base = training().get(0);
+    FeatureRow counted = new FeatureRow("u", 20.0, "F", "occ", "zip", "m1", base.genres(),
+        base.history(), base.negatives(), 8, 6);
+    FeatureRow unknown = training().get(1); // no counts: read as 0 ratings
+    FeatureEncoder enc = FeatureEncoder.fit(List.of(counted, unknown), o);
+    EncodedBatch b = enc.encode(List.of(counted, unknown));
+    assertThat(b.numericWidth()).isEqualTo(3);
+    float[] n = b.numeric();
+    assertThat(n[1]).isEqualTo(7f / 10f); // (6 + 1) / (8 + 2)
+    assertThat(n[2]).isCloseTo((float) (Math.log(9) / Math.log(1001)), org.assertj.core.data.Offset.offset(1e-6f));
+    assertThat(n[4]).isEqualTo(0.5f);
+    assertThat(n[5]).isZero();
+    assertThat(n[0]).isEqualTo(FeatureEncoder.fit(List.of(counted, unknown), minCount(1)).encode(List.of(counted)).numeric()[0]);
+
+    DienConfig config = enc.configure(DienConfig.builder()).build();
+    assertThat(config.numericFeatures()).containsExactly("age", "userPositiveRate", "userRatingCount");
+    assertThat(enc.spec()).isEqualTo(FeatureSpec.of(config));
+    assertThat(enc.spec().hash()).as("a different layout").isNotEqualTo(FeatureEncoder.spec(minCount(1)).hash());
+    FeatureEncoder back = FeatureEncoder.fromJson(enc.toJson());
+    assertThat(back.options().userStats()).isTrue();
+    assertThat(back.encode(List.of(counted)).numeric()).isEqualTo(enc.encode(List.of(counted)).numeric());
+  }
+
+  @Test
   void rejectsUnusableInput() {
     assertThatThrownBy(() -> FeatureEncoder.fit(List.of(), minCount(1)))
         .hasMessageContaining("0 rows");

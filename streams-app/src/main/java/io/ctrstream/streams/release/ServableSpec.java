@@ -9,8 +9,8 @@ import java.util.Set;
 
 /**
  * The feature layouts this scorer can serve. The topology assembles every {@link FeatureRow} the
- * same way (profile: age, gender, occupation, zip code; the candidate movie and its genres; the
- * last N highly rated movies and their aligned negatives), so a model may use any subset of those
+ * same way (profile: age, gender, occupation, zip code; the user's rating counts; the candidate
+ * movie and its genres; the last N highly rated movies and their aligned negatives), so a model may use any subset of those
  * columns, under their names, with the transform this project implements; a model asking for
  * anything else would silently see empty inputs, and is refused.
  *
@@ -19,7 +19,7 @@ import java.util.Set;
  * not refused.
  */
 public final class ServableSpec {
-  private static final Set<String> NUMERIC = Set.copyOf(FeatureEncoder.NUMERIC);
+  private static final Set<String> NUMERIC = Set.copyOf(FeatureEncoder.NUMERIC_WITH_USER_STATS);
   private static final Set<String> CATEGORICAL = Set.copyOf(FeatureEncoder.CATEGORICAL);
 
   private final int historyLength;
@@ -48,7 +48,7 @@ public final class ServableSpec {
     }
     for (String n : spec.numeric()) {
       if (!NUMERIC.contains(n)) {
-        p.add("numeric column " + n + " (the scorer produces " + FeatureEncoder.NUMERIC + ")");
+        p.add("numeric column " + n + " (the scorer produces " + FeatureEncoder.NUMERIC_WITH_USER_STATS + ")");
       }
     }
     for (String c : spec.categorical()) {

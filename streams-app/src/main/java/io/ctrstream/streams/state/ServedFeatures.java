@@ -11,9 +11,11 @@ import java.util.List;
  * @param genres the candidate movie's genres (empty for a movie not in the catalog)
  * @param history the user's highly rated movies, oldest first
  * @param negatives one negative per history entry, aligned
+ * @param userRatings the user's ratings so far; null in features buffered before it was served
+ * @param userPositives how many of them were high; null likewise
  */
-public record ServedFeatures(
-    Profile profile, List<String> genres, List<String> history, List<String> negatives) {
+public record ServedFeatures(Profile profile, List<String> genres, List<String> history,
+    List<String> negatives, Integer userRatings, Integer userPositives) {
 
   public ServedFeatures {
     profile = profile == null ? Profile.UNKNOWN : profile;
@@ -33,6 +35,8 @@ public record ServedFeatures(
         movieId,
         genres,
         history,
-        negatives);
+        negatives,
+        userRatings,
+        userPositives);
   }
 }

@@ -7,23 +7,33 @@ import java.util.List;
 /**
  * Everything the scorer knows about one user that feature assembly needs, in one store value so
  * an impression costs one read of it: the profile and the last N highly rated movies (oldest
- * first) with their aligned negatives. The set of rated movies lives in its own store, read only
+ * first) with their aligned negatives, and how many ratings, and high ratings, the user has given. The set of rated movies lives in its own store, read only
  * when a rating arrives.
  *
  * @param profile the user's attributes; {@link Profile#UNKNOWN} when never seen
+ * @param ratings how many ratings the user has given (0 in state written before it was counted)
+ * @param positives how many of them were high (rating &gt;= 4)
  */
-public record UserState(Profile profile, List<HistoryEntry> history) {
+public record UserState(Profile profile, List<HistoryEntry> history, Integer ratings, Integer positives) {
 
   /** A user the scorer has not seen: unknown profile, empty history (a cold user). */
-  public static final UserState EMPTY = new UserState(Profile.UNKNOWN, List.of());
+  public static final UserState EMPTY = new UserState(Profile.UNKNOWN, List.of(), 0, 0);
 
   public UserState {
     profile = profile == null ? Profile.UNKNOWN : profile;
     history = history == null ? List.of() : List.copyOf(history);
+    // Boxed so state written before the counts existed (no such fields) reads as 0, not an error.
+    ratings = ratings == null ? 0 : Math.max(0, ratings);
+    positives = positives == null ? 0 : Math.max(0, Math.min(positives, ratings));
+  }
+
+  /** A state with no rating counted. */
+  public UserState(Profile profile, List<HistoryEntry> history) {
+    this(profile, history, 0, 0);
   }
 
   public UserState withProfile(Profile newProfile) {
-    return new UserState(newProfile, history);
+    return new UserState(newProfile, history, ratings, positives);
   }
 
   /** History movie ids, oldest first. */
@@ -62,11 +72,16 @@ public record UserState(Profile profile, List<HistoryEntry> history) {
     if (next.size() > maxLength) {
       next = next.subList(next.size() - maxLength, next.size());
     }
-    return new UserState(profile, next);
+    return new UserState(profile, next, saturatedIncrement(ratings),
+        positive ? saturatedIncrement(positives) : positives);
+  }
+
+  private static int saturatedIncrement(int n) {
+    return n == Integer.MAX_VALUE ? n : n + 1;
   }
 
   /** Whether nothing is left worth keeping (not named isEmpty: Jackson would store it). */
   public boolean holdsNothing() {
-    return history.isEmpty() && Profile.UNKNOWN.equals(profile);
+    return history.isEmpty() && ratings == 0 && Profile.UNKNOWN.equals(profile);
   }
 }

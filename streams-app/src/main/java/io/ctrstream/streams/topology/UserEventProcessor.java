@@ -177,13 +177,15 @@ final class UserEventProcessor implements Processor<String, UserEvent, String, O
       ServedFeatures f = joined.features();
       metrics.feedback(Feedback.Source.IMPRESSION.wireName());
       return new Feedback(userId, movieId, label, rating.rating(), rating.timestamp(), f.profile(),
-          f.genres(), f.history(), f.negatives(), joined.score(), joined.modelVersion(),
+          f.genres(), f.history(), f.negatives(), f.userRatings(), f.userPositives(),
+          joined.score(), joined.modelVersion(),
           joined.impressionId(), Feedback.Source.IMPRESSION);
     }
     ServedFeatures f = assemble(userId, movieId);
     metrics.feedback(Feedback.Source.ORGANIC.wireName());
     return new Feedback(userId, movieId, label, rating.rating(), rating.timestamp(), f.profile(),
-        f.genres(), f.history(), f.negatives(), null, null, null, Feedback.Source.ORGANIC);
+        f.genres(), f.history(), f.negatives(), f.userRatings(), f.userPositives(), null, null, null,
+        Feedback.Source.ORGANIC);
   }
 
   /** Features of (user, movie) now: one read of the user's state, one of the catalog. */
@@ -191,7 +193,7 @@ final class UserEventProcessor implements Processor<String, UserEvent, String, O
     UserState state = stateOf(userId);
     Movie movie = catalog.get(movieId);
     return new ServedFeatures(state.profile(), movie == null ? List.of() : movie.genres(),
-        state.historyIds(), state.negativeIds());
+        state.historyIds(), state.negativeIds(), state.ratings(), state.positives());
   }
 
   private UserState stateOf(String userId) {

@@ -172,7 +172,8 @@ class ScoringPathIntegrationTest {
         // The served score is the model's output on the features the feedback says were served.
         List<Feedback> ordered = List.of(fb.get("i1"), fb.get("i2"), fb.get("i3"), fb.get("i4"));
         List<FeatureRow> rows = ordered.stream().map(f -> new ServedFeatures(f.profile(), f.genres(),
-            f.history(), f.negatives()).toRow(f.userId(), f.movieId())).toList();
+            f.history(), f.negatives(), f.userRatings(), f.userPositives()).toRow(f.userId(), f.movieId()))
+            .toList();
         float[] expected;
         try (BatchScorer independent = TinyDien.factory(bundle).get()) {
           expected = independent.score(rows);

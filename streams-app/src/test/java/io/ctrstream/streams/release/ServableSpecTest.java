@@ -2,6 +2,7 @@ package io.ctrstream.streams.release;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.ctrstream.dien.features.FeatureEncoder;
 import io.ctrstream.dien.features.FeatureSpec;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -23,6 +24,8 @@ class ServableSpecTest {
   void theTopologysLayoutAndItsSubsetsAreServable() {
     assertThat(servable.problems(TinyBundles.encoder().spec())).isEmpty();
     assertThat(servable.problems(spec(List.of(), List.of("movieId"), "histHighRatedMovieIds", 10))).isEmpty();
+    assertThat(servable.problems(FeatureEncoder.spec(FeatureEncoder.Options.builder().optUserStats(true).build())))
+        .as("the user's rating counts are served").isEmpty();
   }
 
   @Test
@@ -30,7 +33,7 @@ class ServableSpecTest {
     assertThat(servable.problems(spec(List.of("age", "income"), List.of("movieId", "country"),
         "clicks", 10)))
         .containsExactly(
-            "numeric column income (the scorer produces [age])",
+            "numeric column income (the scorer produces [age, userPositiveRate, userRatingCount])",
             "categorical column country (the scorer produces [gender, movieId, occupation, zipCode])",
             "history column clicks (the scorer produces histHighRatedMovieIds)");
     FeatureSpec other = new FeatureSpec(2, List.of("age"), "log", List.of("movieId"), "movieId", "genres", 6,

@@ -21,6 +21,27 @@ class UserStateTest {
   }
 
   @Test
+  void countsEveryRatingAndEveryHighOne() {
+    UserState s = UserState.EMPTY.afterRating("a", 1, true, "na", 2).afterRating("b", 2, false, null, 2)
+        .afterRating("c", 3, true, "nc", 2).afterRating("d", 4, true, "nd", 2);
+    assertThat(s.ratings()).isEqualTo(4);
+    assertThat(s.positives()).isEqualTo(3);
+    assertThat(s.withProfile(Profile.UNKNOWN).ratings()).isEqualTo(4);
+    assertThat(new UserState(Profile.UNKNOWN, List.of(), 1, 0).holdsNothing()).as("a rating is worth keeping").isFalse();
+  }
+
+  @Test
+  void stateWrittenBeforeCountsReadsAsNoRatingsCounted() {
+    var serde = io.ctrstream.schemas.JsonSerde.of(UserState.class);
+    UserState old = serde.deserialize("{\"profile\":null,\"history\":[{\"movieId\":\"a\",\"timestamp\":1,\"negative\":\"na\"}]}"
+        .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    assertThat(old.ratings()).isZero();
+    assertThat(old.historyIds()).containsExactly("a");
+    UserState next = old.afterRating("b", 2, true, "nb", 5);
+    assertThat(serde.deserialize(serde.serialize(next))).isEqualTo(next);
+  }
+
+  @Test
   void lateRatingGoesWhereItsTimestampPutsIt() {
     UserState s = UserState.EMPTY.afterRating("a", 10, true, "na", 5).afterRating("c", 30, true, "nc", 5);
     s = s.afterRating("b", 20, true, "nb", 5);

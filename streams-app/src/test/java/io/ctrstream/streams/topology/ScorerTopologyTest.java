@@ -188,10 +188,14 @@ class ScorerTopologyTest {
       assertThat(f.negatives()).hasSize(1);
       assertThat(f.genres()).containsExactly("Comedy");
       assertThat(f.profile().age()).isEqualTo(25);
+      assertThat(f.userRatings()).as("one rating before the impression").isEqualTo(1);
+      assertThat(f.userPositives()).isEqualTo(1);
       // The served row and the example hold the same features.
       FeatureRow row = rowsSeen().get(0);
       assertThat(f.history()).isEqualTo(row.history());
       assertThat(f.negatives()).isEqualTo(row.negatives());
+      assertThat(row.userRatings()).isEqualTo(1);
+      assertThat(row.userPositives()).isEqualTo(1);
       assertThat(h.pendingStore().get(CompositeKey.of("42", "1"))).as("consumed").isNull();
     }
   }
@@ -227,9 +231,16 @@ class ScorerTopologyTest {
       assertThat(first.impressionId()).isNull();
       assertThat(first.servedScore()).isNull();
       assertThat(first.modelVersion()).isNull();
+      assertThat(first.userRatings()).as("counts from before the rating").isZero();
 
       h.rating("42", "1", 3, 200);
       Feedback second = h.feedback.readValue();
+      assertThat(second.userRatings()).isEqualTo(1);
+      assertThat(second.userPositives()).isEqualTo(1);
+      h.rating("42", "2", 1, 300); // a low rating counts too
+      assertThat(h.feedback.readValue().userRatings()).isEqualTo(2);
+      assertThat(h.userStore().get("42").positives()).isEqualTo(1);
+      assertThat(h.userStore().get("42").ratings()).isEqualTo(3);
       assertThat(second.history()).containsExactly("2");
       assertThat(second.negatives()).hasSize(1);
       assertThat(second.genres()).containsExactly("Comedy");

@@ -43,7 +43,9 @@ public final class FeedbackDataset {
             f.movieId(),
             f.genres(),
             f.history(),
-            f.negatives());
+            f.negatives(),
+            f.userRatings(),
+            f.userPositives());
     return new LabeledRow(features, f.label(), f.timestamp());
   }
 

@@ -304,7 +304,8 @@ public record RetrainConfig(
       FeatureEncoder.Options e =
           encoderOptions != null
               ? encoderOptions
-              : p.encoder(FeatureEncoder.Options.builder()).build();
+              // The scorer serves the user's rating counts and logs them: the service uses them.
+              : p.encoder(FeatureEncoder.Options.builder().optUserStats(true)).build();
       return new RetrainConfig(
           bootstrapServers,
           topics,

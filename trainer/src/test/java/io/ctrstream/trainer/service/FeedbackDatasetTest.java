@@ -38,6 +38,8 @@ class FeedbackDatasetTest {
                     List.of("Drama", "War"),
                     List.of("m1", "m2", "m3"),
                     List.of("m9", "", "m8"),
+                    12,
+                    9,
                     0.73,
                     "v4-20260101T000000Z",
                     "imp-1",
@@ -58,7 +60,9 @@ class FeedbackDatasetTest {
                 "m7",
                 List.of("Drama", "War"),
                 List.of("m1", "m2", "m3"),
-                List.of("m9", "", "m8")));
+                List.of("m9", "", "m8"),
+                12,
+                9));
   }
 
   @Test
