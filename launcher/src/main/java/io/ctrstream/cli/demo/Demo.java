@@ -378,6 +378,8 @@ public final class Demo {
         organic, s.scoresByVersion(), OnlineEvaluation.countByVersion(feedback),
         OnlineEvaluation.aucByVersion(feedback), OnlineEvaluation.aucAfterFirstRelease(feedback),
         OnlineEvaluation.popularityAuc(sent, OnlineEvaluation.POPULARITY_PSEUDO_COUNT),
+        OnlineEvaluation.popularityAucAfterFirstRelease(sent, feedback,
+            OnlineEvaluation.POPULARITY_PSEUDO_COUNT),
         OnlineEvaluation.oracleAuc(options.data(), sent).orElse(Double.NaN),
         runs.stream().map(r -> r.decision().wireName() + (r.version() == null ? "" : " " + r.version())
             + ": " + r.reason()).toList(),
@@ -390,7 +392,8 @@ public final class Demo {
     return new DemoResult(partial.ratings(), partial.impressions(), partial.scores(),
         partial.distinctScored(), partial.feedback(), partial.deadLetters(), partial.releases(),
         partial.feedbackOrganic(), partial.scoresByVersion(), partial.feedbackByVersion(), partial.onlineAucByVersion(),
-        partial.onlineAucAfterFirstRelease(), partial.popularityAuc(), partial.oracleAuc(),
+        partial.onlineAucAfterFirstRelease(), partial.popularityAuc(),
+        partial.popularityAucAfterFirstRelease(), partial.oracleAuc(),
         partial.trainingRuns(), (System.nanoTime() - begin) / 1e9, page, partial.errors());
   }
 

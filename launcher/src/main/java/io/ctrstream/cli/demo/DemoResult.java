@@ -26,6 +26,8 @@ import java.util.Map;
  * @param onlineAucByVersion AUC of the served scores per model version ("prior" included)
  * @param onlineAucAfterFirstRelease AUC of everything served by a released model
  * @param popularityAuc AUC of the online popularity baseline on the same stream
+ * @param popularityAucAfterFirstRelease the same baseline on the ratings whose impression a
+ *     released model served: the like-for-like comparison with {@code onlineAucAfterFirstRelease}
  * @param oracleAuc AUC of the generator's true probabilities (NaN when not generated data)
  * @param trainingRuns one line per training run: decision, version, reason
  * @param seconds wall time of the whole run
@@ -46,6 +48,7 @@ public record DemoResult(
     Map<String, Double> onlineAucByVersion,
     double onlineAucAfterFirstRelease,
     double popularityAuc,
+    double popularityAucAfterFirstRelease,
     double oracleAuc,
     List<String> trainingRuns,
     double seconds,
@@ -74,6 +77,7 @@ public record DemoResult(
     m.put("online_auc_by_version", byVersion);
     m.put("online_auc_after_first_release", number(onlineAucAfterFirstRelease));
     m.put("popularity_auc", number(popularityAuc));
+    m.put("popularity_auc_after_first_release", number(popularityAucAfterFirstRelease));
     if (!Double.isNaN(oracleAuc)) {
       m.put("oracle_auc", number(oracleAuc));
     }
@@ -108,6 +112,7 @@ public record DemoResult(
         "online AUC " + v, format(auc) + "  (" + feedbackByVersion.getOrDefault(v, 0L) + " served)"}));
     rows.add(new String[] {"online AUC after 1st release", format(onlineAucAfterFirstRelease)});
     rows.add(new String[] {"popularity baseline AUC", format(popularityAuc)});
+    rows.add(new String[] {"  on the same ratings", format(popularityAucAfterFirstRelease)});
     if (!Double.isNaN(oracleAuc)) {
       rows.add(new String[] {"oracle AUC (truth.tsv)", format(oracleAuc)});
     }

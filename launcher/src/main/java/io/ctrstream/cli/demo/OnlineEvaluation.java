@@ -10,13 +10,17 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Predicate;
 
 /**
  * The AUCs of the demo, all on the same rating stream (label: rating >= 4, as the scorer labels
@@ -85,21 +89,48 @@ final class OnlineEvaluation {
 
   /** AUC of the online popularity baseline over {@code events}, in stream order. */
   static double popularityAuc(List<Rating> events, double pseudoCount) {
+    return popularityAuc(events, pseudoCount, r -> true);
+  }
+
+  /**
+   * The online popularity baseline over the whole stream (its counts see every rating before),
+   * its AUC taken only on the ratings whose impression a released model (not the prior) served:
+   * the same ratings as {@link #aucAfterFirstRelease}. The replay names each impression {@code
+   * imp-<user>-<movie>-<rating ms>} after the data set's rating.
+   */
+  static double popularityAucAfterFirstRelease(List<Rating> events, List<Served> feedback,
+      double pseudoCount) {
+    Set<String> released = new HashSet<>();
+    for (Served s : served(feedback)) {
+      if (!Score.PRIOR_VERSION.equals(s.modelVersion())) {
+        released.add(s.impressionId());
+      }
+    }
+    return popularityAuc(events, pseudoCount, r -> released.contains(
+        "imp-" + r.userId() + "-" + r.movieId() + "-" + r.timestamp() * 1000L));
+  }
+
+  private static double popularityAuc(List<Rating> events, double pseudoCount,
+      Predicate<Rating> counted) {
     int[] labels = new int[events.size()];
     float[] scores = new float[events.size()];
     Map<Integer, long[]> perMovie = new HashMap<>(); // movieId -> {positives, ratings}
     long positives = 0;
+    int n = 0;
     for (int i = 0; i < events.size(); i++) {
       Rating r = events.get(i);
       double prior = i == 0 ? 0.5 : (double) positives / i;
       long[] m = perMovie.computeIfAbsent(r.movieId(), k -> new long[2]);
-      scores[i] = (float) ((m[0] + pseudoCount * prior) / (m[1] + pseudoCount));
-      labels[i] = label(r);
-      m[0] += labels[i];
+      int label = label(r);
+      if (counted.test(r)) {
+        scores[n] = (float) ((m[0] + pseudoCount * prior) / (m[1] + pseudoCount));
+        labels[n++] = label;
+      }
+      m[0] += label;
       m[1]++;
-      positives += labels[i];
+      positives += label;
     }
-    return safeAuc(labels, scores);
+    return safeAuc(Arrays.copyOf(labels, n), Arrays.copyOf(scores, n));
   }
 
   /**

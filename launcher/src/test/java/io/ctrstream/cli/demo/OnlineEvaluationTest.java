@@ -66,6 +66,19 @@ class OnlineEvaluationTest {
       longStream.add(new Rating(i, i % 2 == 0 ? 100 : 200, i % 2 == 0 ? 5 : 1, i));
     }
     assertThat(OnlineEvaluation.popularityAuc(longStream, 10)).isGreaterThan(0.95);
+
+    // after the first release: counts from the whole stream, AUC only on what a released model
+    // served. The early (wrong) rankings are left out, the later (right) ones count.
+    List<Served> served = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      Rating r = longStream.get(i);
+      served.add(new Served("imp-" + r.userId() + "-" + r.movieId() + "-" + r.timestamp() * 1000L,
+          Integer.toString(r.userId()), Integer.toString(r.movieId()), r.timestamp(),
+          OnlineEvaluation.label(r), 0.5, i < 100 ? "prior" : "v1"));
+    }
+    assertThat(OnlineEvaluation.popularityAucAfterFirstRelease(longStream, served, 10)).isEqualTo(1.0);
+    assertThat(OnlineEvaluation.popularityAucAfterFirstRelease(longStream.subList(0, 4),
+        served.subList(0, 4), 10)).as("nothing served by a release").isNaN();
   }
 
   @Test
