@@ -65,7 +65,7 @@ public final class BenchScoringCommand implements Callable<Integer> {
       description = "Duration of each latency phase. Default: ${DEFAULT-VALUE}.")
   double latencySeconds;
 
-  @Option(names = "--batch-size", defaultValue = "64",
+  @Option(names = "--batch-size", defaultValue = "128",
       description = "Batch size of the main runs. Default: ${DEFAULT-VALUE}.")
   int batchSize;
 
@@ -77,7 +77,7 @@ public final class BenchScoringCommand implements Callable<Integer> {
       description = "batch.max.wait.ms of every run. Default: ${DEFAULT-VALUE}.")
   long maxWaitMs;
 
-  @Option(names = "--batch-sizes", split = ",", defaultValue = "32,128,256",
+  @Option(names = "--batch-sizes", split = ",", defaultValue = "32,64,256",
       description = "Sweep: batch sizes (at the main commit interval). Default: ${DEFAULT-VALUE}.")
   List<Integer> batchSizes;
 

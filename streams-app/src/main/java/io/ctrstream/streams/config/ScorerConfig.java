@@ -90,7 +90,7 @@ public record ScorerConfig(
           new Setting("state.dir", "local directory of RocksDB state",
               Path.of(System.getProperty("java.io.tmpdir"), "ctr-scorer-state").toString()),
           new Setting("history.length", "recent highly rated movies kept per user (N)", "10"),
-          new Setting("batch.size", "impressions scored together", "64"),
+          new Setting("batch.size", "impressions scored together", "128"),
           new Setting("batch.max.wait.ms", "longest wait of an impression in a partial batch (wall clock)", "50"),
           new Setting("pending.window.ms", "how long a scored impression waits for its rating (event time)", "3600000"),
           new Setting("processing.guarantee", "exactly_once_v2 or at_least_once", StreamsConfig.EXACTLY_ONCE_V2),
