@@ -9,8 +9,10 @@ import io.ctrstream.cli.bench.ScoringBenchmark;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -109,6 +111,11 @@ public final class BenchScoringCommand implements Callable<Integer> {
   @Option(names = "--no-progress", description = "Do not draw progress bars.")
   boolean noProgress;
 
+  @Option(names = "--streams-property", paramLabel = "KEY=VALUE",
+      description = "A Kafka Streams property for every run, after the scorer's own (repeatable;"
+          + " for experiments, e.g. max.task.idle.ms=-1).")
+  Map<String, String> streamsProperties = new LinkedHashMap<>();
+
   @Override
   public Integer call() throws Exception {
     ScoringBenchmark bench;
@@ -130,6 +137,7 @@ public final class BenchScoringCommand implements Callable<Integer> {
           .optSeed(seed)
           .optTimeout(Duration.ofSeconds(Math.max(1, timeoutSeconds)))
           .optWarmUpRun(!noWarmUpRun)
+          .optStreamsProperties(streamsProperties)
           .optProgress(noProgress ? ScoringBenchmark.Progress.NONE : new Bar())
           .build();
     } catch (IllegalArgumentException e) {
@@ -173,6 +181,7 @@ public final class BenchScoringCommand implements Callable<Integer> {
     out.put("users", users);
     out.put("mean_positives_per_user", round(r.meanPositivesPerUser(), 2));
     out.put("processing_guarantee", "exactly_once_v2");
+    out.putPOJO("streams_properties", streamsProperties);
     out.put("torch_threads", JniUtils.getNumThreads());
     out.put("cpus", Runtime.getRuntime().availableProcessors());
     // Throughput and latency are wall-clock: a busy machine (load above the core count) lowers

@@ -254,6 +254,7 @@ public final class ScoringBenchmark {
         "http.port", "0",
         "commit.interval.ms", Long.toString(commitMs)));
     Properties props = config.toStreamsProperties();
+    props.putAll(b.streamsProperties);
     SwappableModelProvider models = new SwappableModelProvider(0.5);
     models.release("bench-" + scorer, factory);
     ScorerMetrics metrics = ScorerMetrics.inMemory();
@@ -455,8 +456,18 @@ public final class ScoringBenchmark {
     private Duration timeout = Duration.ofMinutes(5);
     private Progress progress = Progress.NONE;
     private boolean warmUpRun = true;
+    private Map<String, String> streamsProperties = Map.of();
 
     private Builder() {}
+
+    /**
+     * Kafka Streams properties set on every run after the scorer's own (experiments such as
+     * {@code max.task.idle.ms} or {@code poll.ms}); they are printed with the results.
+     */
+    public Builder optStreamsProperties(Map<String, String> properties) {
+      this.streamsProperties = Map.copyOf(properties);
+      return this;
+    }
 
     /** Whether a discarded first run warms the JVM up (default true; off for quick checks). */
     public Builder optWarmUpRun(boolean warmUpRun) {
