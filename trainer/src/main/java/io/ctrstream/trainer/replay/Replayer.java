@@ -410,6 +410,7 @@ public final class Replayer {
       Map<String, Held> heldByImpression = new HashMap<>();
       ArrayDeque<Held> heldInSendOrder = new ArrayDeque<>();
       Map<Integer, ArrayDeque<Integer>> queuedBehind = new HashMap<>(); // key present: user blocked
+      Map<Integer, Long> lastRatedAt = new HashMap<>(); // live time of each user's last rating
       List<String> scoredIds = new ArrayList<>();
       int cursor = 0;
       int outstanding = 0;
@@ -435,7 +436,7 @@ public final class Replayer {
               queue.add(i);
             } else {
               queuedBehind.put(r.userId(), new ArrayDeque<>());
-              Held h = showImpression(events[i], i, pacer);
+              Held h = showImpression(events[i], i, pacer, lastRatedAt.getOrDefault(r.userId(), -1L) + 1);
               heldByImpression.put(h.impressionId, h);
               heldInSendOrder.add(h);
             }
@@ -473,7 +474,8 @@ public final class Replayer {
           }
           for (Held h : release) {
             h.released = true;
-            rate(events[h.index], h.impressionTimestamp, pacer);
+            long ratedAt = rate(events[h.index], h.impressionTimestamp, pacer);
+            lastRatedAt.put(events[h.index].userId(), ratedAt);
             outstanding--;
             finished++;
             listener.onProgress(ReplayPhase.EVENTS, 2 * finished, total);
@@ -482,7 +484,9 @@ public final class Replayer {
               queuedBehind.remove(events[h.index].userId());
             } else {
               int nextIndex = queue.poll();
-              Held next = showImpression(events[nextIndex], nextIndex, pacer);
+              // A user's next impression comes strictly after their last rating, so no reader can
+              // take the two as simultaneous.
+              Held next = showImpression(events[nextIndex], nextIndex, pacer, ratedAt + 1);
               heldByImpression.put(next.impressionId, next);
               heldInSendOrder.add(next);
             }
@@ -507,16 +511,26 @@ public final class Replayer {
       return true;
     }
 
-    /** Sends the impression before a rating and returns the rating, held until it is scored. */
-    private Held showImpression(Rating r, int index, Pacer pacer) throws InterruptedException {
+    /**
+     * Sends the impression before a rating and returns the rating, held until it is scored. With
+     * live time the impression is stamped no earlier than {@code notBefore}.
+     */
+    private Held showImpression(Rating r, int index, Pacer pacer, long notBefore)
+        throws InterruptedException {
       pacer.acquire();
-      Impression impression = eventTime == EventTime.LIVE
-          ? WireRecords.impression(r, liveMillis()) : WireRecords.impression(r);
+      Impression impression;
+      if (eventTime == EventTime.LIVE) {
+        lastLive = Math.max(liveMillis(), notBefore);
+        impression = WireRecords.impression(r, lastLive);
+      } else {
+        impression = WireRecords.impression(r);
+      }
       send(topics.impressions(), impression.userId(), impression, impression.timestamp(), impressions);
       return new Held(impression.impressionId(), index, impression.timestamp(), System.nanoTime());
     }
 
-    private void rate(Rating r, long impressionTimestamp, Pacer pacer) throws InterruptedException {
+    /** Sends a held rating; returns its timestamp. */
+    private long rate(Rating r, long impressionTimestamp, Pacer pacer) throws InterruptedException {
       pacer.acquire();
       io.ctrstream.schemas.Rating rating = WireRecords.rating(r);
       if (eventTime == EventTime.LIVE) {
@@ -524,6 +538,7 @@ public final class Replayer {
         lastLive = rating.timestamp();
       }
       send(topics.ratings(), rating.userId(), rating, rating.timestamp(), ratings);
+      return rating.timestamp();
     }
 
     long liveMillis() {
