@@ -393,7 +393,8 @@ public final class Demo {
       LOG.warn("{} dead letters, e.g. {}", s.deadLetters(), watcher.deadLetterReasons());
     }
     Path page = DemoReport.write(options.out(), partial,
-        OnlineEvaluation.overTime(feedback, 20), List.copyOf(samples), List.copyOf(runs));
+        OnlineEvaluation.overTime(feedback, 20, OnlineEvaluation.popularityByImpression(sent,
+            OnlineEvaluation.POPULARITY_PSEUDO_COUNT)), List.copyOf(samples), List.copyOf(runs));
     return new DemoResult(partial.ratings(), partial.impressions(), partial.scores(),
         partial.distinctScored(), partial.feedback(), partial.deadLetters(), partial.releases(),
         partial.feedbackOrganic(), partial.scoresByVersion(), partial.feedbackByVersion(), partial.onlineAucByVersion(),

@@ -1,6 +1,7 @@
 package io.ctrstream.cli.demo;
 
 import io.ctrstream.trainer.service.RunResult;
+import java.awt.Color;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -14,6 +15,7 @@ import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.lines.SeriesLines;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
@@ -47,7 +49,7 @@ final class DemoReport {
       return false;
     }
     XYChart chart = new XYChartBuilder().width(900).height(450)
-        .title("online AUC of each served model").xAxisTitle("ratings in the stream (event-time order)")
+        .title("online AUC of each served model, and of popularity on the same ratings").xAxisTitle("ratings in the stream (event-time order)")
         .yAxisTitle("AUC").build();
     Map<String, List<OnlineEvaluation.Point>> byVersion = new LinkedHashMap<>();
     points.forEach(p -> byVersion.computeIfAbsent(p.version(), v -> new ArrayList<>()).add(p));
@@ -56,6 +58,13 @@ final class DemoReport {
           ps.stream().mapToDouble(OnlineEvaluation.Point::streamPosition).toArray(),
           ps.stream().mapToDouble(OnlineEvaluation.Point::auc).toArray());
       s.setMarker(SeriesMarkers.CIRCLE);
+      if (OnlineEvaluation.POPULARITY_SERIES.equals(v)) {
+        // the baseline on the same ratings: dashed grey, behind the models
+        s.setLineColor(Color.GRAY);
+        s.setMarkerColor(Color.GRAY);
+        s.setLineStyle(SeriesLines.DASH_DASH);
+        s.setMarker(SeriesMarkers.NONE);
+      }
     });
     BitmapEncoder.saveBitmap(chart, png.toString(), BitmapEncoder.BitmapFormat.PNG);
     return true;

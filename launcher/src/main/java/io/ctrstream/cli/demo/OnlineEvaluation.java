@@ -37,6 +37,9 @@ import java.util.function.Predicate;
  * </ul>
  */
 final class OnlineEvaluation {
+  /** The series name of the popularity baseline in {@link #overTime(List, int, Map)}. */
+  static final String POPULARITY_SERIES = "popularity (same ratings)";
+
   /** Pseudo-counts of the popularity baseline. */
   static final double POPULARITY_PSEUDO_COUNT = 10;
 
@@ -106,31 +109,58 @@ final class OnlineEvaluation {
         released.add(s.impressionId());
       }
     }
-    return popularityAuc(events, pseudoCount, r -> released.contains(
-        "imp-" + r.userId() + "-" + r.movieId() + "-" + r.timestamp() * 1000L));
+    return popularityAuc(events, pseudoCount, r -> released.contains(impressionId(r)));
   }
 
   private static double popularityAuc(List<Rating> events, double pseudoCount,
       Predicate<Rating> counted) {
+    float[] all = popularityScores(events, pseudoCount);
     int[] labels = new int[events.size()];
+    float[] scores = new float[events.size()];
+    int n = 0;
+    for (int i = 0; i < events.size(); i++) {
+      if (counted.test(events.get(i))) {
+        scores[n] = all[i];
+        labels[n++] = label(events.get(i));
+      }
+    }
+    return safeAuc(Arrays.copyOf(labels, n), Arrays.copyOf(scores, n));
+  }
+
+  /**
+   * The online popularity score of each rating of {@code events} (stream order), from the
+   * ratings before it only: {@code (pos + k * p) / (n + k)}.
+   */
+  static float[] popularityScores(List<Rating> events, double pseudoCount) {
     float[] scores = new float[events.size()];
     Map<Integer, long[]> perMovie = new HashMap<>(); // movieId -> {positives, ratings}
     long positives = 0;
-    int n = 0;
     for (int i = 0; i < events.size(); i++) {
       Rating r = events.get(i);
       double prior = i == 0 ? 0.5 : (double) positives / i;
       long[] m = perMovie.computeIfAbsent(r.movieId(), k -> new long[2]);
+      scores[i] = (float) ((m[0] + pseudoCount * prior) / (m[1] + pseudoCount));
       int label = label(r);
-      if (counted.test(r)) {
-        scores[n] = (float) ((m[0] + pseudoCount * prior) / (m[1] + pseudoCount));
-        labels[n++] = label;
-      }
       m[0] += label;
       m[1]++;
       positives += label;
     }
-    return safeAuc(Arrays.copyOf(labels, n), Arrays.copyOf(scores, n));
+    return scores;
+  }
+
+  /** The impression id the replay gives the impression before a rating. */
+  static String impressionId(Rating r) {
+    return "imp-" + r.userId() + "-" + r.movieId() + "-" + r.timestamp() * 1000L;
+  }
+
+  /** Online popularity scores by the impression id of each rating (see {@link #impressionId}). */
+  static Map<String, Float> popularityByImpression(List<Rating> events, double pseudoCount) {
+    float[] scores = popularityScores(events, pseudoCount);
+    Map<String, Float> out = new HashMap<>();
+    for (int i = 0; i < events.size(); i++) {
+      out.put(impressionId(events.get(i)), scores[i]);
+    }
+    return out;
   }
 
   /**
@@ -176,6 +206,15 @@ final class OnlineEvaluation {
    * slice's end.
    */
   static List<Point> overTime(List<Served> feedback, int buckets) {
+    return overTime(feedback, buckets, Map.of());
+  }
+
+  /**
+   * As {@link #overTime(List, int)}, plus, per slice, the online popularity baseline on the same
+   * ratings (series {@link #POPULARITY_SERIES}) from {@code popularity} (impression id to score;
+   * ratings without one are left out of that point).
+   */
+  static List<Point> overTime(List<Served> feedback, int buckets, Map<String, Float> popularity) {
     List<Served> sorted = served(feedback);
     List<Point> out = new ArrayList<>();
     int n = sorted.size();
@@ -194,6 +233,15 @@ final class OnlineEvaluation {
         if (e.getValue().size() >= 20 && Double.isFinite(auc)) {
           out.add(new Point(e.getKey(), to, e.getValue().size(), auc));
         }
+      }
+      List<Served> withPopularity = sorted.subList(from, to).stream()
+          .filter(s -> popularity.containsKey(s.impressionId()))
+          .map(s -> new Served(s.impressionId(), s.userId(), s.movieId(), s.timestamp(), s.label(),
+              popularity.get(s.impressionId()), POPULARITY_SERIES))
+          .toList();
+      double auc = auc(withPopularity);
+      if (withPopularity.size() >= 20 && Double.isFinite(auc)) {
+        out.add(new Point(POPULARITY_SERIES, to, withPopularity.size(), auc));
       }
     }
     return out;

@@ -77,6 +77,14 @@ class OnlineEvaluationTest {
           OnlineEvaluation.label(r), 0.5, i < 100 ? "prior" : "v1"));
     }
     assertThat(OnlineEvaluation.popularityAucAfterFirstRelease(longStream, served, 10)).isEqualTo(1.0);
+
+    // over time: the baseline on the same ratings, slice by slice, beside each version
+    List<OnlineEvaluation.Point> points = OnlineEvaluation.overTime(served, 4,
+        OnlineEvaluation.popularityByImpression(longStream, 10));
+    assertThat(points).filteredOn(p -> p.version().equals(OnlineEvaluation.POPULARITY_SERIES))
+        .hasSize(4).allMatch(p -> p.count() == 50)
+        .last().extracting(OnlineEvaluation.Point::auc).isEqualTo(1.0);
+    assertThat(points).filteredOn(p -> p.version().equals("v1")).hasSize(2);
     assertThat(OnlineEvaluation.popularityAucAfterFirstRelease(longStream.subList(0, 4),
         served.subList(0, 4), 10)).as("nothing served by a release").isNaN();
   }
