@@ -12,6 +12,7 @@ import io.ctrstream.dien.model.EncodedBatch;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -59,6 +60,13 @@ public final class FeatureEncoder {
   /** How many ratings the user has given so far, as log(1 + n) / log(1 + 1000). */
   public static final String USER_RATING_COUNT = "userRatingCount";
 
+  /** The candidate movie's smoothed share of high ratings in the training rows. */
+  public static final String MOVIE_POSITIVE_RATE = "moviePositiveRate";
+  /** How many training rows the candidate movie has, as log(1 + n) / log(1 + 1000). */
+  public static final String MOVIE_RATING_COUNT = "movieRatingCount";
+  /** Pseudo-rows of the overall rate that smooth {@link #MOVIE_POSITIVE_RATE}. */
+  public static final double MOVIE_RATE_PSEUDO_COUNT = 10;
+
   /** Numeric columns in model order of the reference layout. */
   public static final List<String> NUMERIC = List.of(AGE);
 
@@ -84,6 +92,7 @@ public final class FeatureEncoder {
   private final Vocabulary genres;
   private final Vocabulary history;
   private final Vocabulary negatives;
+  private final MovieStats movieStats;
 
   /**
    * How to fit an encoder. Build with {@link #builder()}; every field is optional.
@@ -96,9 +105,13 @@ public final class FeatureEncoder {
    * @param userStats whether the user's rating counts so far ({@link FeatureRow#userRatings()},
    *     {@link FeatureRow#userPositives()}) are numeric features ({@link
    *     #NUMERIC_WITH_USER_STATS}); off in the reference's layout
+   * @param itemStats whether the candidate movie's share of high ratings and its number of
+   *     ratings in the training rows are two more numeric columns ({@link #MOVIE_POSITIVE_RATE},
+   *     {@link #MOVIE_RATING_COUNT}); fitted with the labels, leave-one-out on the training rows
+   *     themselves; off in the reference's layout
    */
   public record Options(int minCount, int quantiles, int historyLength, int genresLength,
-      ItemTable itemTable, boolean userStats) {
+      ItemTable itemTable, boolean userStats, boolean itemStats) {
 
     public Options {
       if (minCount < 1) {
@@ -118,7 +131,12 @@ public final class FeatureEncoder {
 
     /** The numeric columns these options produce, in model order. */
     public List<String> numeric() {
-      return userStats ? NUMERIC_WITH_USER_STATS : NUMERIC;
+      List<String> n = new ArrayList<>(userStats ? NUMERIC_WITH_USER_STATS : NUMERIC);
+      if (itemStats) {
+        n.add(MOVIE_POSITIVE_RATE);
+        n.add(MOVIE_RATING_COUNT);
+      }
+      return List.copyOf(n);
     }
 
     /** The reference's options: min count 5, 1000 quantiles, T = 10, G = 6, separate tables. */
@@ -138,8 +156,14 @@ public final class FeatureEncoder {
       private int genresLength = 6;
       private ItemTable itemTable = ItemTable.SEPARATE;
       private boolean userStats;
+      private boolean itemStats;
 
       private Builder() {}
+
+      public Builder optItemStats(boolean itemStats) {
+        this.itemStats = itemStats;
+        return this;
+      }
 
       public Builder optUserStats(boolean userStats) {
         this.userStats = userStats;
@@ -172,16 +196,72 @@ public final class FeatureEncoder {
       }
 
       public Options build() {
-        return new Options(minCount, quantiles, historyLength, genresLength, itemTable, userStats);
+        return new Options(minCount, quantiles, historyLength, genresLength, itemTable, userStats,
+            itemStats);
       }
+    }
+  }
+
+  /**
+   * Label counts per movie over the training rows, for {@link Options#itemStats()}.
+   *
+   * @param prior the share of high ratings over all training rows
+   * @param counts movieId to {high ratings, ratings}
+   */
+  public record MovieStats(
+      @JsonProperty("prior") double prior, @JsonProperty("counts") Map<String, int[]> counts) {
+    public static final MovieStats NONE = new MovieStats(0.5, Map.of());
+
+    public MovieStats {
+      counts = counts == null ? Map.of() : Map.copyOf(counts);
+    }
+
+    static MovieStats fit(List<LabeledRow> rows) {
+      Map<String, int[]> counts = new HashMap<>();
+      long positives = 0;
+      for (LabeledRow r : rows) {
+        int[] c = counts.computeIfAbsent(r.features().movieId(), k -> new int[2]);
+        c[0] += r.label();
+        c[1]++;
+        positives += r.label();
+      }
+      return new MovieStats(rows.isEmpty() ? 0.5 : (double) positives / rows.size(), counts);
+    }
+
+    /** Smoothed rate and scaled count of a movie, leaving out one row of label {@code own} if >= 0. */
+    void write(String movieId, int own, float[] out, int at) {
+      int[] c = counts.get(movieId);
+      double pos = c == null ? 0 : c[0];
+      double n = c == null ? 0 : c[1];
+      if (own >= 0 && n > 0) {
+        pos -= own;
+        n -= 1;
+      }
+      out[at] = (float) ((pos + MOVIE_RATE_PSEUDO_COUNT * prior) / (n + MOVIE_RATE_PSEUDO_COUNT));
+      out[at + 1] = (float) (Math.log1p(n) / LOG_1001);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      if (!(o instanceof MovieStats m) || m.prior != prior || !m.counts.keySet().equals(counts.keySet())) {
+        return false;
+      }
+      return counts.entrySet().stream().allMatch(e -> Arrays.equals(e.getValue(), m.counts.get(e.getKey())));
+    }
+
+    @Override
+    public int hashCode() {
+      return Objects.hash(prior, counts.keySet());
     }
   }
 
   private FeatureEncoder(
       Options options,
       QuantileTransform age,
-      Map<String, Vocabulary> vocabularies) {
+      Map<String, Vocabulary> vocabularies,
+      MovieStats movieStats) {
     this.options = Objects.requireNonNull(options, "options must not be null");
+    this.movieStats = movieStats == null ? MovieStats.NONE : movieStats;
     this.age = Objects.requireNonNull(age, "age transform must not be null");
     this.gender = required(vocabularies, GENDER);
     this.movieId = required(vocabularies, MOVIE_ID);
@@ -255,39 +335,62 @@ public final class FeatureEncoder {
     v.put(GENRES, genresCount.build(m));
     v.put(HISTORY, shared ? v.get(MOVIE_ID) : historyCount.build(m));
     v.put(NEGATIVES, shared ? v.get(MOVIE_ID) : negativesCount.build(m));
-    return new FeatureEncoder(options, QuantileTransform.fit(ages, options.quantiles()), v);
+    if (options.itemStats()) {
+      throw new IllegalArgumentException("itemStats needs labels: fit with fitLabeled");
+    }
+    return new FeatureEncoder(options, QuantileTransform.fit(ages, options.quantiles()), v, null);
   }
 
-  /** Fits on the features of labeled rows (labels are not used). */
+  /**
+   * Fits on labeled rows: the labels are used only with {@link Options#itemStats()} (the
+   * per-movie counts), everything else is fitted on the features as by {@link #fit}.
+   */
   public static FeatureEncoder fitLabeled(List<LabeledRow> rows, Options options) {
     List<FeatureRow> features = new ArrayList<>(rows.size());
     for (LabeledRow r : rows) {
       features.add(r.features());
     }
-    return fit(features, options);
+    Options unlabeled = new Options(options.minCount(), options.quantiles(), options.historyLength(),
+        options.genresLength(), options.itemTable(), options.userStats(), false);
+    FeatureEncoder f = fit(features, unlabeled);
+    return new FeatureEncoder(options, f.age, f.vocabularies(),
+        options.itemStats() ? MovieStats.fit(rows) : null);
   }
 
   /** Encodes rows for scoring ({@code labels} null). */
   public EncodedBatch encode(List<FeatureRow> rows) {
     Objects.requireNonNull(rows, "rows must not be null");
-    return encode(rows.size(), rows::get, null);
+    return encode(rows.size(), rows::get, null, false);
   }
 
-  /** Encodes rows for training or evaluation, labels filled. */
+  /** Encodes rows for evaluation (or training without item stats), labels filled. */
   public EncodedBatch encodeLabeled(List<LabeledRow> rows) {
+    return encodeLabeled(rows, false);
+  }
+
+  /**
+   * Encodes the rows this encoder was fitted on, for training: with {@link Options#itemStats()}
+   * each row's movie statistics leave out that row's own label (leave-one-out), so the model
+   * cannot read its label off the feature; otherwise as {@link #encodeLabeled}.
+   */
+  public EncodedBatch encodeTraining(List<LabeledRow> rows) {
+    return encodeLabeled(rows, true);
+  }
+
+  private EncodedBatch encodeLabeled(List<LabeledRow> rows, boolean leaveOneOut) {
     Objects.requireNonNull(rows, "rows must not be null");
     float[] labels = new float[rows.size()];
     for (int i = 0; i < labels.length; i++) {
       labels[i] = rows.get(i).label();
     }
-    return encode(rows.size(), i -> rows.get(i).features(), labels);
+    return encode(rows.size(), i -> rows.get(i).features(), labels, leaveOneOut);
   }
 
   private interface RowAt {
     FeatureRow get(int i);
   }
 
-  private EncodedBatch encode(int b, RowAt rows, float[] labels) {
+  private EncodedBatch encode(int b, RowAt rows, float[] labels, boolean leaveOneOut) {
     if (b == 0) {
       throw new IllegalArgumentException("cannot encode an empty batch");
     }
@@ -309,6 +412,9 @@ public final class FeatureEncoder {
         int pos = row.userPositives() == null ? 0 : Math.max(0, Math.min(n, row.userPositives()));
         numeric[i * nNum + 1] = (pos + 1f) / (n + 2f);
         numeric[i * nNum + 2] = (float) (Math.log1p(n) / LOG_1001);
+      }
+      if (options.itemStats()) {
+        movieStats.write(row.movieId(), leaveOneOut ? (int) labels[i] : -1, numeric, i * nNum + nNum - 2);
       }
       int c = i * nCat;
       categorical[c] = gender.index(row.gender());
@@ -445,7 +551,8 @@ public final class FeatureEncoder {
   public byte[] toJson() {
     try {
       return JSON.writerWithDefaultPrettyPrinter()
-          .writeValueAsBytes(new State(FORMAT_VERSION, options, age, vocabularies()));
+          .writeValueAsBytes(new State(FORMAT_VERSION, options, age, vocabularies(),
+              options.itemStats() ? movieStats : null));
     } catch (IOException e) {
       throw new IllegalStateException("an encoder always serialises", e);
     }
@@ -468,14 +575,15 @@ public final class FeatureEncoder {
           "encoder JSON formatVersion must be " + FORMAT_VERSION + ", got "
               + (s == null ? null : s.formatVersion()));
     }
-    return new FeatureEncoder(s.options(), s.age(), s.vocabularies());
+    return new FeatureEncoder(s.options(), s.age(), s.vocabularies(), s.movieStats());
   }
 
   private record State(
       @JsonProperty("formatVersion") int formatVersion,
       @JsonProperty("options") Options options,
       @JsonProperty("age") QuantileTransform age,
-      @JsonProperty("vocabularies") Map<String, Vocabulary> vocabularies) {}
+      @JsonProperty("vocabularies") Map<String, Vocabulary> vocabularies,
+      @JsonProperty("movieStats") MovieStats movieStats) {}
 
   @Override
   public boolean equals(Object o) {
@@ -483,7 +591,8 @@ public final class FeatureEncoder {
         && e.options.equals(options)
         && e.age.mean() == age.mean()
         && Arrays.equals(e.age.quantiles(), age.quantiles())
-        && e.vocabularies().equals(vocabularies());
+        && e.vocabularies().equals(vocabularies())
+        && e.movieStats.equals(movieStats);
   }
 
   @Override

@@ -91,7 +91,7 @@ public final class DienFitter {
     long start = System.nanoTime();
     FeatureEncoder encoder = FeatureEncoder.fitLabeled(train, encoderOptions);
     DienConfig config = encoder.configure(model.apply(DienConfig.builder())).build();
-    EncodedBatch trainBatch = encoder.encodeLabeled(train);
+    EncodedBatch trainBatch = encoder.encodeTraining(train);
     EncodedBatch valBatch = encoder.encodeLabeled(validation);
     int[] valLabels = labels(valBatch);
     LOG.info(

@@ -219,6 +219,39 @@ class FeatureEncoderTest {
   }
 
   @Test
+  void itemStatsAreTheMoviesSmoothedRateLeavingOutEachTrainingRowsOwnLabel() {
+    FeatureEncoder.Options o = FeatureEncoder.Options.builder()
+        .optMinCount(1).optHistoryLength(3).optGenresLength(2).optItemStats(true).build();
+    List<FeatureRow> f = training(); // movies m1, m2, m1
+    List<LabeledRow> rows = List.of(new LabeledRow(f.get(0), 1, 1L), new LabeledRow(f.get(1), 0, 2L),
+        new LabeledRow(f.get(2), 1, 3L));
+    assertThatThrownBy(() -> FeatureEncoder.fit(f, o)).hasMessageContaining("labels");
+    FeatureEncoder enc = FeatureEncoder.fitLabeled(rows, o);
+    assertThat(o.numeric()).containsExactly("age", "moviePositiveRate", "movieRatingCount");
+    double prior = 2.0 / 3;
+    double k = FeatureEncoder.MOVIE_RATE_PSEUDO_COUNT;
+    // serving and evaluation: every training row counts
+    float[] served = enc.encode(List.of(f.get(0))).numeric();
+    assertThat(served[1]).isCloseTo((float) ((2 + k * prior) / (2 + k)), org.assertj.core.data.Offset.offset(1e-6f));
+    assertThat(served[2]).isCloseTo((float) (Math.log(3) / Math.log(1001)), org.assertj.core.data.Offset.offset(1e-6f));
+    // training: row 0 (m1, label 1) sees m1's other row only
+    float[] trained = enc.encodeTraining(rows).numeric();
+    assertThat(trained[1]).isCloseTo((float) ((1 + k * prior) / (1 + k)), org.assertj.core.data.Offset.offset(1e-6f));
+    assertThat(trained[4]).as("m2's only row sees no row: the prior")
+        .isCloseTo((float) prior, org.assertj.core.data.Offset.offset(1e-6f));
+    // an unknown movie gets the prior and a count of 0
+    float[] unknown = enc.encode(List.of(new FeatureRow("u", 20.0, "F", "occ", "zip", "zz", List.of(),
+        List.of(), List.of()))).numeric();
+    assertThat(unknown[1]).isCloseTo((float) prior, org.assertj.core.data.Offset.offset(1e-6f));
+    assertThat(unknown[2]).isZero();
+    FeatureEncoder back = FeatureEncoder.fromJson(enc.toJson());
+    assertThat(back).isEqualTo(enc);
+    assertThat(back.encode(List.of(f.get(0))).numeric()).isEqualTo(served);
+    assertThat(enc.configure(io.ctrstream.dien.model.DienConfig.builder()).build().numericFeatures())
+        .containsExactlyElementsOf(o.numeric());
+  }
+
+  @Test
   void rejectsUnusableInput() {
     assertThatThrownBy(() -> FeatureEncoder.fit(List.of(), minCount(1)))
         .hasMessageContaining("0 rows");

@@ -19,7 +19,8 @@ import java.util.Set;
  * not refused.
  */
 public final class ServableSpec {
-  private static final Set<String> NUMERIC = Set.copyOf(FeatureEncoder.NUMERIC_WITH_USER_STATS);
+  private static final Set<String> NUMERIC = Set.copyOf(FeatureEncoder.Options.builder()
+      .optUserStats(true).optItemStats(true).build().numeric());
   private static final Set<String> CATEGORICAL = Set.copyOf(FeatureEncoder.CATEGORICAL);
 
   private final int historyLength;
@@ -48,7 +49,8 @@ public final class ServableSpec {
     }
     for (String n : spec.numeric()) {
       if (!NUMERIC.contains(n)) {
-        p.add("numeric column " + n + " (the scorer produces " + FeatureEncoder.NUMERIC_WITH_USER_STATS + ")");
+        p.add("numeric column " + n + " (the scorer produces " + FeatureEncoder.Options.builder()
+            .optUserStats(true).optItemStats(true).build().numeric() + ")");
       }
     }
     for (String c : spec.categorical()) {

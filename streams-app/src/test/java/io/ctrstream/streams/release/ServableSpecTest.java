@@ -26,6 +26,8 @@ class ServableSpecTest {
     assertThat(servable.problems(spec(List.of(), List.of("movieId"), "histHighRatedMovieIds", 10))).isEmpty();
     assertThat(servable.problems(FeatureEncoder.spec(FeatureEncoder.Options.builder().optUserStats(true).build())))
         .as("the user's rating counts are served").isEmpty();
+    assertThat(servable.problems(FeatureEncoder.spec(FeatureEncoder.Options.builder().optUserStats(true)
+        .optItemStats(true).build()))).as("movie statistics come with the bundle").isEmpty();
   }
 
   @Test
@@ -33,7 +35,7 @@ class ServableSpecTest {
     assertThat(servable.problems(spec(List.of("age", "income"), List.of("movieId", "country"),
         "clicks", 10)))
         .containsExactly(
-            "numeric column income (the scorer produces [age, userPositiveRate, userRatingCount])",
+            "numeric column income (the scorer produces [age, userPositiveRate, userRatingCount, moviePositiveRate, movieRatingCount])",
             "categorical column country (the scorer produces [gender, movieId, occupation, zipCode])",
             "history column clicks (the scorer produces histHighRatedMovieIds)");
     FeatureSpec other = new FeatureSpec(2, List.of("age"), "log", List.of("movieId"), "movieId", "genres", 6,

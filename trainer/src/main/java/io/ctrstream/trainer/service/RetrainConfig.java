@@ -304,8 +304,9 @@ public record RetrainConfig(
       FeatureEncoder.Options e =
           encoderOptions != null
               ? encoderOptions
-              // The scorer serves the user's rating counts and logs them: the service uses them.
-              : p.encoder(FeatureEncoder.Options.builder().optUserStats(true)).build();
+              // The scorer serves the user's rating counts and logs them, and the labels give each
+              // movie's rate: the service uses both.
+              : p.encoder(FeatureEncoder.Options.builder().optUserStats(true).optItemStats(true)).build();
       return new RetrainConfig(
           bootstrapServers,
           topics,
