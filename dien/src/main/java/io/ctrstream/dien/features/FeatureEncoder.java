@@ -288,6 +288,16 @@ public final class FeatureEncoder {
 
   /** Fits on unlabeled rows (e.g. the training rows' features). */
   public static FeatureEncoder fit(List<FeatureRow> rows, Options options) {
+    Objects.requireNonNull(options, "options must not be null");
+    if (options.itemStats()) {
+      throw new IllegalArgumentException("itemStats needs labels: fit with fitLabeled");
+    }
+    return fitFeatures(rows, options, null);
+  }
+
+  /** Fits everything but the movie statistics on {@code rows}; {@code movieStats} comes along. */
+  private static FeatureEncoder fitFeatures(
+      List<FeatureRow> rows, Options options, MovieStats movieStats) {
     Objects.requireNonNull(rows, "rows must not be null");
     Objects.requireNonNull(options, "options must not be null");
     if (rows.isEmpty()) {
@@ -335,10 +345,7 @@ public final class FeatureEncoder {
     v.put(GENRES, genresCount.build(m));
     v.put(HISTORY, shared ? v.get(MOVIE_ID) : historyCount.build(m));
     v.put(NEGATIVES, shared ? v.get(MOVIE_ID) : negativesCount.build(m));
-    if (options.itemStats()) {
-      throw new IllegalArgumentException("itemStats needs labels: fit with fitLabeled");
-    }
-    return new FeatureEncoder(options, QuantileTransform.fit(ages, options.quantiles()), v, null);
+    return new FeatureEncoder(options, QuantileTransform.fit(ages, options.quantiles()), v, movieStats);
   }
 
   /**
@@ -350,11 +357,7 @@ public final class FeatureEncoder {
     for (LabeledRow r : rows) {
       features.add(r.features());
     }
-    Options unlabeled = new Options(options.minCount(), options.quantiles(), options.historyLength(),
-        options.genresLength(), options.itemTable(), options.userStats(), false);
-    FeatureEncoder f = fit(features, unlabeled);
-    return new FeatureEncoder(options, f.age, f.vocabularies(),
-        options.itemStats() ? MovieStats.fit(rows) : null);
+    return fitFeatures(features, options, options.itemStats() ? MovieStats.fit(rows) : null);
   }
 
   /** Encodes rows for scoring ({@code labels} null). */

@@ -4,6 +4,7 @@ import io.ctrstream.cli.demo.StreamWatcher.Served;
 import io.ctrstream.dien.train.Metrics;
 import io.ctrstream.schemas.Score;
 import io.ctrstream.trainer.movielens.Rating;
+import io.ctrstream.trainer.replay.Replayer;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -98,8 +99,7 @@ final class OnlineEvaluation {
   /**
    * The online popularity baseline over the whole stream (its counts see every rating before),
    * its AUC taken only on the ratings whose impression a released model (not the prior) served:
-   * the same ratings as {@link #aucAfterFirstRelease}. The replay names each impression {@code
-   * imp-<user>-<movie>-<rating ms>} after the data set's rating.
+   * the same ratings as {@link #aucAfterFirstRelease}, matched by {@link Replayer#impressionId}.
    */
   static double popularityAucAfterFirstRelease(List<Rating> events, List<Served> feedback,
       double pseudoCount) {
@@ -109,7 +109,7 @@ final class OnlineEvaluation {
         released.add(s.impressionId());
       }
     }
-    return popularityAuc(events, pseudoCount, r -> released.contains(impressionId(r)));
+    return popularityAuc(events, pseudoCount, r -> released.contains(Replayer.impressionId(r)));
   }
 
   private static double popularityAuc(List<Rating> events, double pseudoCount,
@@ -148,17 +148,12 @@ final class OnlineEvaluation {
     return scores;
   }
 
-  /** The impression id the replay gives the impression before a rating. */
-  static String impressionId(Rating r) {
-    return "imp-" + r.userId() + "-" + r.movieId() + "-" + r.timestamp() * 1000L;
-  }
-
-  /** Online popularity scores by the impression id of each rating (see {@link #impressionId}). */
+  /** Online popularity scores by the impression id of each rating (see {@link Replayer#impressionId}). */
   static Map<String, Float> popularityByImpression(List<Rating> events, double pseudoCount) {
     float[] scores = popularityScores(events, pseudoCount);
     Map<String, Float> out = new HashMap<>();
     for (int i = 0; i < events.size(); i++) {
-      out.put(impressionId(events.get(i)), scores[i]);
+      out.put(Replayer.impressionId(events.get(i)), scores[i]);
     }
     return out;
   }

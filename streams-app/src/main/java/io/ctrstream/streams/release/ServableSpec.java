@@ -19,8 +19,10 @@ import java.util.Set;
  * not refused.
  */
 public final class ServableSpec {
-  private static final Set<String> NUMERIC = Set.copyOf(FeatureEncoder.Options.builder()
-      .optUserStats(true).optItemStats(true).build().numeric());
+  /** Every numeric column a bundle may ask for: the served user counts, the bundle's movie statistics. */
+  private static final List<String> SERVED_NUMERIC =
+      FeatureEncoder.Options.builder().optUserStats(true).optItemStats(true).build().numeric();
+  private static final Set<String> NUMERIC = Set.copyOf(SERVED_NUMERIC);
   private static final Set<String> CATEGORICAL = Set.copyOf(FeatureEncoder.CATEGORICAL);
 
   private final int historyLength;
@@ -49,8 +51,7 @@ public final class ServableSpec {
     }
     for (String n : spec.numeric()) {
       if (!NUMERIC.contains(n)) {
-        p.add("numeric column " + n + " (the scorer produces " + FeatureEncoder.Options.builder()
-            .optUserStats(true).optItemStats(true).build().numeric() + ")");
+        p.add("numeric column " + n + " (the scorer produces " + SERVED_NUMERIC + ")");
       }
     }
     for (String c : spec.categorical()) {

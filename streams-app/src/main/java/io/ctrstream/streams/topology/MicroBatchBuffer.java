@@ -4,10 +4,10 @@ import io.ctrstream.schemas.Impression;
 import io.ctrstream.streams.state.BufferedImpression;
 import io.ctrstream.streams.state.CompositeKey;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
+import java.util.Set;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
@@ -29,8 +29,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
 final class MicroBatchBuffer {
   private final KeyValueStore<String, BufferedImpression> store;
   private final List<KeyValue<String, BufferedImpression>> entries = new ArrayList<>();
-  private final Map<String, Integer> pairs = new HashMap<>();
-  private final long oldestAcceptedAtUnknown;
+  private final Set<String> pairs = new HashSet<>(); // (user, movie) keys; cleared with the rest
   private long nextSequence;
   private long oldestAcceptedAt;
 
@@ -39,7 +38,6 @@ final class MicroBatchBuffer {
    */
   MicroBatchBuffer(KeyValueStore<String, BufferedImpression> store, long now) {
     this.store = store;
-    this.oldestAcceptedAtUnknown = now;
     try (KeyValueIterator<String, BufferedImpression> it = store.all()) {
       while (it.hasNext()) {
         KeyValue<String, BufferedImpression> kv = it.next();
@@ -70,7 +68,7 @@ final class MicroBatchBuffer {
 
   /** Whether an impression of this movie to this user is waiting in the buffer. */
   boolean holds(String userId, String movieId) {
-    return pairs.containsKey(CompositeKey.of(userId, movieId));
+    return pairs.contains(CompositeKey.of(userId, movieId));
   }
 
   /** Wall-clock time the oldest buffered impression was accepted; {@code Long.MAX_VALUE} when empty. */
@@ -96,7 +94,7 @@ final class MicroBatchBuffer {
   private void track(KeyValue<String, BufferedImpression> kv) {
     entries.add(kv);
     Impression i = kv.value.impression();
-    pairs.merge(CompositeKey.of(i.userId(), i.movieId()), 1, Integer::sum);
+    pairs.add(CompositeKey.of(i.userId(), i.movieId()));
   }
 
   private static String key(long sequence) {

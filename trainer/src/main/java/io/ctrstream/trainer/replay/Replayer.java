@@ -143,6 +143,14 @@ public final class Replayer {
     stopRequested = true;
   }
 
+  /**
+   * The id the replay gives the impression before {@code rating}: {@code
+   * imp-<user>-<movie>-<rating ms>}, whatever time the events carry.
+   */
+  public static String impressionId(Rating rating) {
+    return WireRecords.impressionId(rating.userId(), rating.movieId(), WireRecords.ratingMillis(rating));
+  }
+
   /** The ratings this replay will send, in send order (the limit applied). */
   public List<Rating> events() {
     return Arrays.asList(orderedEvents());
@@ -354,23 +362,9 @@ public final class Replayer {
           return false;
         }
         Rating r = events[i];
-        Impression impression = WireRecords.impression(r);
-        io.ctrstream.schemas.Rating rating = WireRecords.rating(r);
-        String what = "rating " + r.userId() + "/" + r.movieId() + "@" + r.timestamp();
-        if (valid(impression, what) && valid(rating, what)) {
+        if (sendable(r)) {
           try {
-            pacer.acquire();
-            if (eventTime == EventTime.LIVE) {
-              impression = WireRecords.impression(r, liveMillis());
-            }
-            send(topics.impressions(), impression.userId(), impression, impression.timestamp(),
-                impressions);
-            pacer.acquire();
-            if (eventTime == EventTime.LIVE) {
-              rating = WireRecords.rating(r, Math.max(liveMillis(), impression.timestamp() + 1));
-              lastLive = rating.timestamp();
-            }
-            send(topics.ratings(), rating.userId(), rating, rating.timestamp(), ratings);
+            rate(r, show(r, pacer, 0).timestamp(), pacer);
           } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
@@ -425,8 +419,7 @@ public final class Replayer {
           while (cursor < events.length && outstanding < window) {
             int i = cursor++;
             Rating r = events[i];
-            String what = "rating " + r.userId() + "/" + r.movieId() + "@" + r.timestamp();
-            if (!valid(WireRecords.impression(r), what) || !valid(WireRecords.rating(r), what)) {
+            if (!sendable(r)) {
               finished++;
               continue;
             }
@@ -436,7 +429,7 @@ public final class Replayer {
               queue.add(i);
             } else {
               queuedBehind.put(r.userId(), new ArrayDeque<>());
-              Held h = showImpression(events[i], i, pacer, lastRatedAt.getOrDefault(r.userId(), -1L) + 1);
+              Held h = new Held(i, show(r, pacer, lastRatedAt.getOrDefault(r.userId(), -1L) + 1));
               heldByImpression.put(h.impressionId, h);
               heldInSendOrder.add(h);
             }
@@ -486,7 +479,7 @@ public final class Replayer {
               int nextIndex = queue.poll();
               // A user's next impression comes strictly after their last rating, so no reader can
               // take the two as simultaneous.
-              Held next = showImpression(events[nextIndex], nextIndex, pacer, ratedAt + 1);
+              Held next = new Held(nextIndex, show(events[nextIndex], pacer, ratedAt + 1));
               heldByImpression.put(next.impressionId, next);
               heldInSendOrder.add(next);
             }
@@ -512,11 +505,10 @@ public final class Replayer {
     }
 
     /**
-     * Sends the impression before a rating and returns the rating, held until it is scored. With
-     * live time the impression is stamped no earlier than {@code notBefore}.
+     * Sends the impression before a rating and returns it. With live time it is stamped now, but
+     * no earlier than {@code notBefore}.
      */
-    private Held showImpression(Rating r, int index, Pacer pacer, long notBefore)
-        throws InterruptedException {
+    private Impression show(Rating r, Pacer pacer, long notBefore) throws InterruptedException {
       pacer.acquire();
       Impression impression;
       if (eventTime == EventTime.LIVE) {
@@ -526,10 +518,10 @@ public final class Replayer {
         impression = WireRecords.impression(r);
       }
       send(topics.impressions(), impression.userId(), impression, impression.timestamp(), impressions);
-      return new Held(impression.impressionId(), index, impression.timestamp(), System.nanoTime());
+      return impression;
     }
 
-    /** Sends a held rating; returns its timestamp. */
+    /** Sends a rating after its impression (stamped at {@code impressionTimestamp}); returns its timestamp. */
     private long rate(Rating r, long impressionTimestamp, Pacer pacer) throws InterruptedException {
       pacer.acquire();
       io.ctrstream.schemas.Rating rating = WireRecords.rating(r);
@@ -584,6 +576,12 @@ public final class Replayer {
       return failure.get() == null;
     }
 
+    /** Whether a row makes a valid impression and rating (a skipped one is logged and counted). */
+    boolean sendable(Rating r) {
+      String what = "rating " + r.userId() + "/" + r.movieId() + "@" + r.timestamp();
+      return valid(WireRecords.impression(r), what) && valid(WireRecords.rating(r), what);
+    }
+
     boolean valid(WireValue value, String what) {
       List<String> problems = value.validate();
       if (problems.isEmpty()) {
@@ -634,11 +632,12 @@ public final class Replayer {
     final long sentAtNanos;
     boolean released;
 
-    Held(String impressionId, int index, long impressionTimestamp, long sentAtNanos) {
-      this.impressionId = impressionId;
+    /** The rating of event {@code index}, whose impression {@code shown} was just sent. */
+    Held(int index, Impression shown) {
+      this.impressionId = shown.impressionId();
       this.index = index;
-      this.impressionTimestamp = impressionTimestamp;
-      this.sentAtNanos = sentAtNanos;
+      this.impressionTimestamp = shown.timestamp();
+      this.sentAtNanos = System.nanoTime();
     }
   }
 
