@@ -492,7 +492,7 @@ public final class DienNetwork implements AutoCloseable {
     NDArray scores =
         Ops.linear(z, attentionFc.w, attentionFc.b) // (B*T, 1)
             .reshape(b, t) // (B, T)
-            .div((float) Math.sqrt(e))
+            .div(Ops.scalar(query.getManager(), (float) Math.sqrt(e))) // see Ops.scalar
             .add(maskAdd)
             .softmax(1); // (B, T)
     return rowValid == null ? scores : scores.mul(rowValid); // (B, T)
@@ -666,8 +666,13 @@ public final class DienNetwork implements AutoCloseable {
     boolean gradMode = JniUtils.isGradMode();
     JniUtils.setGradMode(false);
     try {
+      // Copied into each parameter's own memory: NDArray.set(float[]) would point the parameter
+      // at a direct buffer that only that Java object keeps alive (see Ops.owned).
       for (Map.Entry<String, NDArray> p : params.entrySet()) {
-        p.getValue().set(values.get(p.getKey()));
+        NDArray target = p.getValue();
+        try (NDArray value = Ops.owned(manager.create(values.get(p.getKey()), target.getShape()))) {
+          target.set(new NDIndex(":"), value);
+        }
       }
     } finally {
       JniUtils.setGradMode(gradMode);
@@ -763,7 +768,7 @@ public final class DienNetwork implements AutoCloseable {
   // Construction helpers
 
   private NDArray register(String name, Shape shape, float[] init, boolean isTrainable) {
-    NDArray a = manager.create(init, shape);
+    NDArray a = Ops.owned(manager.create(init, shape));
     a.setName(name);
     params.put(name, a);
     if (isTrainable) {

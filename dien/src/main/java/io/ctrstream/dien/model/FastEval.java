@@ -420,7 +420,7 @@ final class FastEval implements AutoCloseable {
   }
 
   private NDArray create(float[] v, long... shape) {
-    return manager.create(v, new Shape(shape));
+    return Ops.owned(manager.create(v, new Shape(shape)));
   }
 
   private NDArray own(NDArray a) {

@@ -2,6 +2,7 @@ package io.ctrstream.dien.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 
@@ -20,6 +21,31 @@ final class Ops {
   static final double BN_MOMENTUM = 0.1;
 
   private Ops() {}
+
+  /**
+   * {@code blob} copied into memory that PyTorch owns, and {@code blob} closed. DJL's {@code
+   * create} wraps a direct buffer without copying, and only the array it returns keeps that buffer
+   * reachable: a view of it or a tensor autograd saved that outlives that array reads memory the
+   * garbage collector may already have freed. Long-lived arrays (parameters, folded eval weights)
+   * and scalars go through here. A per-call input need not: it stays attached to the call's
+   * manager, which outlives every use of it, the backward pass included.
+   */
+  static NDArray owned(NDArray blob) {
+    try (blob) {
+      return blob.duplicate();
+    }
+  }
+
+  /**
+   * A 0-d tensor of {@code v} that PyTorch owns. DJL's {@code NDArray.div(Number)} (and mul, add,
+   * sub, pow with a Number) wraps the number in a direct buffer and drops it after the op, but
+   * autograd keeps that tensor for the backward pass (div and mul save their operand): a
+   * collection in between freed it under the graph. This was the nondeterministic training step.
+   * Never call those overloads on a tensor that takes part in training.
+   */
+  static NDArray scalar(NDManager m, float v) {
+    return owned(m.create(v));
+  }
 
   /** y = x W^T + b. x (N, in) or (B, T, in); W (out, in); b (out). */
   static NDArray linear(NDArray x, NDArray w, NDArray b) {

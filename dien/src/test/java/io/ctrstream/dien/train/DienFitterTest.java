@@ -137,6 +137,51 @@ class DienFitterTest {
     assertThat(b.validationScores()).containsExactly(a.validationScores());
   }
 
+  /**
+   * Regression: native tensors once read memory of direct buffers that the collector had already
+   * freed, so a run depended on when garbage was collected (different losses, now and then NaN).
+   * A thread that collects all the time makes that show within a few batches.
+   */
+  @Test
+  void theSameSeedRepeatsTheRunWhileTheCollectorRuns() throws InterruptedException {
+    List<LabeledRow> train = rows(400, 7);
+    List<LabeledRow> validation = rows(80, 8);
+    FitResult quiet =
+        DienFitter.builder().optTrainOptions(fast(3, 3)).build().fit(train, validation);
+    java.util.concurrent.atomic.AtomicBoolean running =
+        new java.util.concurrent.atomic.AtomicBoolean(true);
+    Thread collector =
+        new Thread(
+            () -> {
+              while (running.get()) {
+                System.gc();
+                try {
+                  Thread.sleep(2);
+                } catch (InterruptedException e) {
+                  return;
+                }
+              }
+            },
+            "gc-pressure");
+    collector.setDaemon(true);
+    collector.start();
+    try {
+      for (int run = 0; run < 2; run++) {
+        FitResult busy =
+            DienFitter.builder().optTrainOptions(fast(3, 3)).build().fit(train, validation);
+        for (int epoch = 0; epoch < quiet.epochs().size(); epoch++) {
+          assertThat(busy.epochs().get(epoch).trainLoss())
+              .as("run %d epoch %d", run, epoch)
+              .isEqualTo(quiet.epochs().get(epoch).trainLoss());
+        }
+        assertThat(busy.validationScores()).containsExactly(quiet.validationScores());
+      }
+    } finally {
+      running.set(false);
+      collector.join();
+    }
+  }
+
   @Test
   void aRunThatDivergesBeforeAnyEpochSaysSo() {
     // steps of 1e30 overflow the weights to infinity within the first epoch
