@@ -103,6 +103,12 @@ public final class BenchScoringCommand implements Callable<Integer> {
   @Option(names = "--png", description = "Also draw throughput and latency into this PNG.")
   Path png;
 
+  @Option(names = "--warm-up-seconds", defaultValue = "40",
+      description = "Paced phase of the discarded warm-up run, at the latency phases' load: a"
+          + " fresh JVM keeps compiling for about this long, and latency measured before that"
+          + " is the JIT's. Default: ${DEFAULT-VALUE}.")
+  double warmUpSeconds;
+
   @Option(names = "--no-warm-up-run",
       description = "Skip the discarded first run that warms the JVM up (quick checks only: the"
           + " first measured run is then slowed by JIT compilation).")
@@ -137,6 +143,7 @@ public final class BenchScoringCommand implements Callable<Integer> {
           .optSeed(seed)
           .optTimeout(Duration.ofSeconds(Math.max(1, timeoutSeconds)))
           .optWarmUpRun(!noWarmUpRun)
+          .optWarmUpSeconds(warmUpSeconds)
           .optStreamsProperties(streamsProperties)
           .optProgress(noProgress ? ScoringBenchmark.Progress.NONE : new Bar())
           .build();
@@ -181,6 +188,7 @@ public final class BenchScoringCommand implements Callable<Integer> {
     out.put("users", users);
     out.put("mean_positives_per_user", round(r.meanPositivesPerUser(), 2));
     out.put("processing_guarantee", "exactly_once_v2");
+    out.put("warm_up_seconds", noWarmUpRun ? 0 : warmUpSeconds);
     out.putPOJO("streams_properties", streamsProperties);
     out.put("torch_threads", JniUtils.getNumThreads());
     out.put("cpus", Runtime.getRuntime().availableProcessors());

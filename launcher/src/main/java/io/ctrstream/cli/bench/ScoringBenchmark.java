@@ -199,28 +199,31 @@ public final class ScoringBenchmark {
       b.progress.end();
       // A discarded first run: in a fresh JVM the JIT is still compiling the broker, client,
       // Streams and model code, which made whichever run came first look several times slower.
+      // Its paced phase matters as much as its peak: a minute into the process C2 still took
+      // most of a core, and impressions reached the scorer 100-400 ms late (20 ms once warm).
       if (b.warmUpRun) {
         runOnce(kafka, workload, stateRoot, "jvm-warm-up", dien, b.batchSize, b.commitIntervalMs,
-            b.sweepImpressions, peak -> 0);
+            b.sweepImpressions, peak -> b.offeredPerSecond > 0 ? b.offeredPerSecond : peak / 2,
+            b.warmUpSeconds);
       }
       Run constantRun = runOnce(kafka, workload, stateRoot, "constant", constant, b.batchSize,
-          b.commitIntervalMs, b.impressions, peak -> 0);
+          b.commitIntervalMs, b.impressions, peak -> 0, 0);
       Run main = runOnce(kafka, workload, stateRoot, "dien", dien, b.batchSize,
           b.commitIntervalMs, b.impressions,
-          peak -> b.offeredPerSecond > 0 ? b.offeredPerSecond : peak / 2);
+          peak -> b.offeredPerSecond > 0 ? b.offeredPerSecond : peak / 2, b.latencySeconds);
       double offered = main.offeredPerSecond();
       List<Run> sweep = new ArrayList<>();
       sweep.add(main);
       for (long commit : b.commitIntervals) {
         if (commit != b.commitIntervalMs) {
           sweep.add(runOnce(kafka, workload, stateRoot, "dien", dien, b.batchSize, commit,
-              b.sweepImpressions, peak -> offered));
+              b.sweepImpressions, peak -> offered, b.latencySeconds));
         }
       }
       for (int batch : b.batchSizes) {
         if (batch != b.batchSize) {
           sweep.add(runOnce(kafka, workload, stateRoot, "dien", dien, batch, b.commitIntervalMs,
-              b.sweepImpressions, peak -> offered));
+              b.sweepImpressions, peak -> offered, b.latencySeconds));
         }
       }
       sweep.sort(Comparator.comparingLong(Run::commitIntervalMs).thenComparingInt(Run::batchSize));
@@ -233,11 +236,12 @@ public final class ScoringBenchmark {
   /**
    * One scorer instance on fresh topics: preload, warm-up, {@code peakImpressions} at full speed,
    * then, once the peak phase is all scored and the scorer idle, a latency phase at {@code
-   * offeredFromPeak(peak)} impressions per second (none when that is 0).
+   * offeredFromPeak(peak)} impressions per second for {@code latencySeconds} (none when either
+   * is 0).
    */
   private Run runOnce(EmbeddedKafka kafka, BenchWorkload workload, Path stateRoot, String scorer,
       Supplier<BatchScorer> factory, int batchSize, long commitMs, long peakImpressions,
-      DoubleUnaryOperator offeredFromPeak) throws InterruptedException {
+      DoubleUnaryOperator offeredFromPeak, double latencySeconds) throws InterruptedException {
     int run = ++runs;
     String label = String.format(java.util.Locale.ROOT, "run %d: %s batch %d commit %d ms", run,
         scorer, batchSize, commitMs);
@@ -308,8 +312,8 @@ public final class ScoringBenchmark {
       Histogram latency = null;
       Histogram untilScored = null;
       double achieved = 0;
-      if (offered > 0) {
-        long n = Math.max(1, Math.round(offered * b.latencySeconds));
+      if (offered > 0 && latencySeconds > 0) {
+        long n = Math.max(1, Math.round(offered * latencySeconds));
         b.progress.begin(String.format(java.util.Locale.ROOT, "%s latency at %.0f/s", label,
             offered), n);
         long begin = System.nanoTime();
@@ -456,6 +460,7 @@ public final class ScoringBenchmark {
     private Duration timeout = Duration.ofMinutes(5);
     private Progress progress = Progress.NONE;
     private boolean warmUpRun = true;
+    private double warmUpSeconds = 40;
     private Map<String, String> streamsProperties = Map.of();
 
     private Builder() {}
@@ -472,6 +477,15 @@ public final class ScoringBenchmark {
     /** Whether a discarded first run warms the JVM up (default true; off for quick checks). */
     public Builder optWarmUpRun(boolean warmUpRun) {
       this.warmUpRun = warmUpRun;
+      return this;
+    }
+
+    /**
+     * Duration of the warm-up run's paced phase (default 40 s): the JIT keeps compiling for
+     * about that long into the process.
+     */
+    public Builder optWarmUpSeconds(double seconds) {
+      this.warmUpSeconds = seconds;
       return this;
     }
 
@@ -593,6 +607,9 @@ public final class ScoringBenchmark {
       }
       if (!(latencySeconds > 0)) {
         problems.add("latency seconds must be > 0, got " + latencySeconds);
+      }
+      if (!(warmUpSeconds >= 0)) {
+        problems.add("warm-up seconds must be >= 0, got " + warmUpSeconds);
       }
       if (batchSize < 1 || batchSizes.stream().anyMatch(s -> s == null || s < 1)) {
         problems.add("batch sizes must be > 0, got " + batchSize + " and " + batchSizes);
