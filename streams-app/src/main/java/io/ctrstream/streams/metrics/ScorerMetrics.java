@@ -26,6 +26,8 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code ctr.batch.size}: rows per scored batch
  *   <li>{@code ctr.feedback{source}}: training examples emitted, impression or organic
  *   <li>{@code ctr.score.latency}: time to score one batch (model call only)
+ *   <li>{@code ctr.impression.lag}: how long after its record timestamp an impression reached the
+ *       scorer (upstream, broker and poll delay, before any batching)
  *   <li>{@code ctr.model.info{version}}: 1 for the model version being served, prior included
  *   <li>{@code ctr.model.swaps}: releases installed (each stream task swaps before its next batch)
  *   <li>{@code ctr.model.rejected{reason}}: releases refused (checksum, corrupt, spec, probe, ...)
@@ -37,6 +39,7 @@ public final class ScorerMetrics {
   private final DistributionSummary batchSize;
   private final Timer scoreLatency;
   private final Timer batchAge;
+  private final Timer impressionLag;
   private final Timer modelLoad;
   private final Counter swaps;
   private final MultiGauge modelInfo;
@@ -49,6 +52,9 @@ public final class ScorerMetrics {
         .publishPercentiles(0.5, 0.99).register(registry);
     this.batchAge = Timer.builder("ctr.batch.age")
         .description("how long the oldest impression of a batch waited in the buffer before scoring")
+        .publishPercentiles(0.5, 0.99).register(registry);
+    this.impressionLag = Timer.builder("ctr.impression.lag")
+        .description("how long after its record timestamp an impression reached the scorer")
         .publishPercentiles(0.5, 0.99).register(registry);
     this.modelLoad = Timer.builder("ctr.model.load")
         .description("time to fetch, verify, load and probe one model release").register(registry);
@@ -76,6 +82,15 @@ public final class ScorerMetrics {
   /** The oldest impression of the batch being scored waited {@code millis} in the buffer. */
   public void batchAge(long millis) {
     batchAge.record(millis, TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * An impression reached the scorer {@code millis} after its record timestamp (negative clock
+   * skew counts as 0). With the batch age and the score latency it splits a score's delay into
+   * arriving, waiting for a batch and scoring.
+   */
+  public void impressionLag(long millis) {
+    impressionLag.record(Math.max(0, millis), TimeUnit.MILLISECONDS);
   }
 
   /** The version now served; replaces the previous one in {@code ctr.model.info}. */

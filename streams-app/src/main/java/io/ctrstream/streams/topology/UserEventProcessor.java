@@ -137,6 +137,7 @@ final class UserEventProcessor implements Processor<String, UserEvent, String, O
   private void onImpression(Impression impression, long recordTimestamp) {
     ServedFeatures features = assemble(impression.userId(), impression.movieId());
     long now = context.currentSystemTimeMs();
+    metrics.impressionLag(now - recordTimestamp);
     buffer.append(new BufferedImpression(impression, features, recordTimestamp), now);
     // Full, or its oldest has waited long enough (the punctuator covers a quiet stream).
     if (buffer.size() >= config.batchSize() || now - buffer.oldestAcceptedAt() >= config.maxBatchWaitMs()) {

@@ -161,6 +161,21 @@ class ScorerTopologyTest {
   }
 
   @Test
+  void impressionLagIsTheWallClockLessTheRecordTimestampAtArrival() {
+    try (Harness h = harness(fakeModel())) {
+      long start = Harness.START.toEpochMilli();
+      h.impression("i1", "1", "m", start - 250);
+      h.impression("i2", "2", "m", start - 40);
+      h.impression("i3", "3", "m", start + 5_000); // a clock ahead of the scorer's counts as 0
+      var lag = h.metrics.registry().find("ctr.impression.lag").timer();
+      assertThat(lag).isNotNull();
+      assertThat(lag.count()).isEqualTo(3);
+      assertThat(lag.max(java.util.concurrent.TimeUnit.MILLISECONDS)).isEqualTo(250.0);
+      assertThat(lag.totalTime(java.util.concurrent.TimeUnit.MILLISECONDS)).isEqualTo(290.0);
+    }
+  }
+
+  @Test
   void ratingOfAnImpressionCarriesTheServedFeaturesScoreAndVersion() {
     try (Harness h = harness(fakeModel())) {
       h.movie("1", "Comedy");
