@@ -11,6 +11,9 @@ import io.ctrstream.dien.model.DienNetwork;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -140,7 +143,7 @@ class DienFitterTest {
   /**
    * Regression: native tensors once read memory of direct buffers that the collector had already
    * freed, so a run depended on when garbage was collected (different losses, now and then NaN).
-   * A thread that collects all the time makes that show within a few batches.
+   * Collecting every 2 ms makes that show within a few batches.
    */
   @Test
   void theSameSeedRepeatsTheRunWhileTheCollectorRuns() throws InterruptedException {
@@ -148,23 +151,8 @@ class DienFitterTest {
     List<LabeledRow> validation = rows(80, 8);
     FitResult quiet =
         DienFitter.builder().optTrainOptions(fast(3, 3)).build().fit(train, validation);
-    java.util.concurrent.atomic.AtomicBoolean running =
-        new java.util.concurrent.atomic.AtomicBoolean(true);
-    Thread collector =
-        new Thread(
-            () -> {
-              while (running.get()) {
-                System.gc();
-                try {
-                  Thread.sleep(2);
-                } catch (InterruptedException e) {
-                  return;
-                }
-              }
-            },
-            "gc-pressure");
-    collector.setDaemon(true);
-    collector.start();
+    ScheduledExecutorService collector = Executors.newSingleThreadScheduledExecutor();
+    collector.scheduleAtFixedRate(System::gc, 0, 2, TimeUnit.MILLISECONDS);
     try {
       for (int run = 0; run < 2; run++) {
         FitResult busy =
@@ -177,8 +165,8 @@ class DienFitterTest {
         assertThat(busy.validationScores()).containsExactly(quiet.validationScores());
       }
     } finally {
-      running.set(false);
-      collector.join();
+      collector.shutdownNow();
+      collector.awaitTermination(10, TimeUnit.SECONDS);
     }
   }
 

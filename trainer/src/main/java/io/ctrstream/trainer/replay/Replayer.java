@@ -355,8 +355,7 @@ public final class Replayer {
       long total = 2L * events.length;
       listener.onPhaseStart(ReplayPhase.EVENTS, total);
       Pacer pacer = speed > 0 ? Pacer.system(speed) : Pacer.unlimited();
-      List<Double> fractions = checkpoints.fractions();
-      int nextCheckpoint = 0;
+      CheckpointCursor checkpointCursor = new CheckpointCursor(events.length, pacer);
       for (int i = 0; i < events.length; i++) {
         if (halted()) {
           return false;
@@ -372,13 +371,8 @@ public final class Replayer {
         }
         long processed = i + 1L;
         listener.onProgress(ReplayPhase.EVENTS, 2 * processed, total);
-        while (nextCheckpoint < fractions.size()
-            && processed >= Checkpoints.threshold(fractions.get(nextCheckpoint), events.length)) {
-          if (!flush()) {
-            return false;
-          }
-          hook.onCheckpoint(fractions.get(nextCheckpoint++), counts());
-          pacer.resume();
+        if (!checkpointCursor.reach(processed)) {
+          return false;
         }
       }
       if (!flush()) {
@@ -399,8 +393,7 @@ public final class Replayer {
       long total = 2L * events.length;
       listener.onPhaseStart(ReplayPhase.EVENTS, total);
       Pacer pacer = speed > 0 ? Pacer.system(speed) : Pacer.unlimited();
-      List<Double> fractions = checkpoints.fractions();
-      int nextCheckpoint = 0;
+      CheckpointCursor checkpointCursor = new CheckpointCursor(events.length, pacer);
       Map<String, Held> heldByImpression = new HashMap<>();
       ArrayDeque<Held> heldInSendOrder = new ArrayDeque<>();
       Map<Integer, ArrayDeque<Integer>> queuedBehind = new HashMap<>(); // key present: user blocked
@@ -483,13 +476,8 @@ public final class Replayer {
               heldByImpression.put(next.impressionId, next);
               heldInSendOrder.add(next);
             }
-            while (nextCheckpoint < fractions.size()
-                && finished >= Checkpoints.threshold(fractions.get(nextCheckpoint), events.length)) {
-              if (!flush()) {
-                return false;
-              }
-              hook.onCheckpoint(fractions.get(nextCheckpoint++), counts());
-              pacer.resume();
+            if (!checkpointCursor.reach(finished)) {
+              return false;
             }
           }
         }
@@ -502,6 +490,35 @@ public final class Replayer {
       }
       listener.onPhaseEnd(ReplayPhase.EVENTS, counts());
       return true;
+    }
+
+    /** The checkpoints of one event phase not yet passed. */
+    private final class CheckpointCursor {
+      private final List<Double> fractions = checkpoints.fractions();
+      private final int events;
+      private final Pacer pacer;
+      private int next;
+
+      CheckpointCursor(int events, Pacer pacer) {
+        this.events = events;
+        this.pacer = pacer;
+      }
+
+      /**
+       * Passes every checkpoint that {@code done} finished events reach: flushes, calls the hook,
+       * then resumes the pacer (the hook's time is not owed). False when a flush fails.
+       */
+      boolean reach(long done) {
+        while (next < fractions.size()
+            && done >= Checkpoints.threshold(fractions.get(next), events)) {
+          if (!flush()) {
+            return false;
+          }
+          hook.onCheckpoint(fractions.get(next++), counts());
+          pacer.resume();
+        }
+        return true;
+      }
     }
 
     /**
