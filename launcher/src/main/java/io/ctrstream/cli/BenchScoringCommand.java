@@ -187,7 +187,9 @@ public final class BenchScoringCommand implements Callable<Integer> {
     out.put("impressions", impressions);
     out.put("users", users);
     out.put("mean_positives_per_user", round(r.meanPositivesPerUser(), 2));
-    out.put("processing_guarantee", "exactly_once_v2");
+    // The scorer's default unless a --streams-property overrode it.
+    out.put("processing_guarantee",
+        streamsProperties.getOrDefault("processing.guarantee", "exactly_once_v2"));
     out.put("warm_up_seconds", noWarmUpRun ? 0 : warmUpSeconds);
     out.putPOJO("streams_properties", streamsProperties);
     out.put("torch_threads", JniUtils.getNumThreads());
