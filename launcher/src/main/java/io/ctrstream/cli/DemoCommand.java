@@ -82,6 +82,12 @@ public final class DemoCommand implements Callable<Integer> {
           + " Default: ${DEFAULT-VALUE}.")
   double scoreWaitSeconds;
 
+  @Option(names = "--history-affinity", negatable = true, defaultValue = "true",
+      fallbackValue = "true",
+      description = "Models get one more feature: how well the candidate's genres match the genres"
+          + " of the user's history (--no-history-affinity: without). Default: ${DEFAULT-VALUE}.")
+  boolean historyAffinity;
+
   @Spec CommandSpec spec;
 
   @Override
@@ -105,6 +111,7 @@ public final class DemoCommand implements Callable<Integer> {
           .optMinExamples(minExamples)
           .optTimeout(Duration.ofSeconds(Math.max(1, timeoutSeconds)))
           .optScoreWait(Duration.ofMillis(Math.round(scoreWaitSeconds * 1000)))
+          .optHistoryAffinity(historyAffinity)
           .build();
     } catch (IllegalArgumentException e) {
       err.println("ctr demo: " + e.getMessage());

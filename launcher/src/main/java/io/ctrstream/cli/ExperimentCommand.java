@@ -103,6 +103,11 @@ public final class ExperimentCommand implements Callable<Integer> {
       description = "tuning: occurrences a term needs for its own index")
   Integer minCount;
 
+  @Option(names = "--history-affinity",
+      description = "tuning: one more numeric feature, how well the candidate's genres match the"
+          + " genres of the user's history (not in the reference)")
+  boolean historyAffinity;
+
   @Override
   public Integer call() throws Exception {
     for (Path p : new Path[] {train, test}) {
@@ -141,7 +146,7 @@ public final class ExperimentCommand implements Callable<Integer> {
               .optTuning(
                   new ExperimentOptions.Tuning(
                       learningRate, weightDecay, batchSize, embedding, attentionDropout,
-                      mlpDropout, minCount))
+                      mlpDropout, minCount, historyAffinity ? Boolean.TRUE : null))
               .build();
     } catch (IllegalArgumentException e) {
       System.err.println("experiment: " + e.getMessage());

@@ -157,6 +157,12 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--no-progress", description = "Per-epoch lines only, no progress bars.")
   boolean noProgress;
 
+  @Option(names = "--history-affinity", negatable = true, defaultValue = "true",
+      fallbackValue = "true",
+      description = "One more feature: how well the candidate's genres match the genres of the"
+          + " user's history (--no-history-affinity: without). Default: ${DEFAULT-VALUE}.")
+  boolean historyAffinity;
+
   @Spec CommandSpec spec;
 
   @Override
@@ -209,7 +215,8 @@ public final class TrainCommand implements Callable<Integer> {
               .optTolerance(tolerance)
               .optMaxReleaseBytes(maxReleaseBytes)
               .optReportsDir(reports)
-              .optPreset(preset);
+              .optPreset(preset)
+              .optHistoryAffinity(historyAffinity);
       if (windowRecords != null) {
         b.optWindowRecords(windowRecords);
       }

@@ -12,11 +12,13 @@ import io.ctrstream.dien.model.EncodedBatch;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 
 /**
  * Turns raw {@link FeatureRow}s into the index arrays of an {@link EncodedBatch}, as the
@@ -33,7 +35,11 @@ import java.util.Objects;
  * numeric columns follow age: the user's smoothed share of high ratings so far and the log of the
  * number of ratings so far, both from counts the scorer keeps per user and logs with every
  * example; they give the model the user's own rating bias, which history of positives alone
- * does not show.
+ * does not show. With {@link Options#historyAffinity()} (not in the reference) one more numeric
+ * column, {@link #HISTORY_GENRE_AFFINITY}, says how well the candidate's genres match the genres
+ * of the history; the history's genres come from a movie-to-genres table the encoder learns from
+ * the candidates of the rows it is fitted on and keeps in the bundle, so the scorer serves it from
+ * the same rows as before.
  *
  * <p>Fitting: age gets {@link QuantileTransform} (mean imputation, 1000 uniform quantiles); every
  * categorical and sequence column gets its own {@link Vocabulary} counted over its own column as
@@ -64,6 +70,14 @@ public final class FeatureEncoder {
   public static final String MOVIE_POSITIVE_RATE = "moviePositiveRate";
   /** How many training rows the candidate movie has, as log(1 + n) / log(1 + 1000). */
   public static final String MOVIE_RATING_COUNT = "movieRatingCount";
+  /**
+   * How well the candidate's genres match the genres of the user's history: the dot product of
+   * two genre distributions, the candidate's (its genres, equally weighted) and the history's
+   * (the mean of its items' distributions, as the encoder's movie-to-genres table knows them).
+   * 0 for a cold user, a history of unknown movies, or a candidate without genres.
+   */
+  public static final String HISTORY_GENRE_AFFINITY = "historyGenreAffinity";
+
   /** Pseudo-rows of the overall rate that smooth {@link #MOVIE_POSITIVE_RATE}. */
   public static final double MOVIE_RATE_PSEUDO_COUNT = 10;
 
@@ -93,6 +107,7 @@ public final class FeatureEncoder {
   private final Vocabulary history;
   private final Vocabulary negatives;
   private final MovieStats movieStats;
+  private final Map<String, List<String>> movieGenres; // empty unless historyAffinity
 
   /**
    * How to fit an encoder. Build with {@link #builder()}; every field is optional.
@@ -109,9 +124,11 @@ public final class FeatureEncoder {
    *     ratings in the training rows are two more numeric columns ({@link #MOVIE_POSITIVE_RATE},
    *     {@link #MOVIE_RATING_COUNT}); fitted with the labels, leave-one-out on the training rows
    *     themselves; off in the reference's layout
+   * @param historyAffinity whether {@link #HISTORY_GENRE_AFFINITY} is a numeric column (after the
+   *     user statistics, before the movie statistics); off in the reference's layout
    */
   public record Options(int minCount, int quantiles, int historyLength, int genresLength,
-      ItemTable itemTable, boolean userStats, boolean itemStats) {
+      ItemTable itemTable, boolean userStats, boolean itemStats, boolean historyAffinity) {
 
     public Options {
       if (minCount < 1) {
@@ -132,6 +149,9 @@ public final class FeatureEncoder {
     /** The numeric columns these options produce, in model order. */
     public List<String> numeric() {
       List<String> n = new ArrayList<>(userStats ? NUMERIC_WITH_USER_STATS : NUMERIC);
+      if (historyAffinity) {
+        n.add(HISTORY_GENRE_AFFINITY);
+      }
       if (itemStats) {
         n.add(MOVIE_POSITIVE_RATE);
         n.add(MOVIE_RATING_COUNT);
@@ -157,8 +177,14 @@ public final class FeatureEncoder {
       private ItemTable itemTable = ItemTable.SEPARATE;
       private boolean userStats;
       private boolean itemStats;
+      private boolean historyAffinity;
 
       private Builder() {}
+
+      public Builder optHistoryAffinity(boolean historyAffinity) {
+        this.historyAffinity = historyAffinity;
+        return this;
+      }
 
       public Builder optItemStats(boolean itemStats) {
         this.itemStats = itemStats;
@@ -197,7 +223,7 @@ public final class FeatureEncoder {
 
       public Options build() {
         return new Options(minCount, quantiles, historyLength, genresLength, itemTable, userStats,
-            itemStats);
+            itemStats, historyAffinity);
       }
     }
   }
@@ -259,9 +285,19 @@ public final class FeatureEncoder {
       Options options,
       QuantileTransform age,
       Map<String, Vocabulary> vocabularies,
-      MovieStats movieStats) {
+      MovieStats movieStats,
+      Map<String, List<String>> movieGenres) {
     this.options = Objects.requireNonNull(options, "options must not be null");
     this.movieStats = movieStats == null ? MovieStats.NONE : movieStats;
+    if (options.historyAffinity() && movieGenres == null) {
+      throw new IllegalArgumentException(
+          "historyAffinity needs the movie-to-genres table (movieGenres), which is missing");
+    }
+    // Sorted, so that the bundle's JSON (and its sha256) is the same for the same table.
+    this.movieGenres =
+        movieGenres == null || !options.historyAffinity()
+            ? Map.of()
+            : Collections.unmodifiableMap(new TreeMap<>(movieGenres));
     this.age = Objects.requireNonNull(age, "age transform must not be null");
     this.gender = required(vocabularies, GENDER);
     this.movieId = required(vocabularies, MOVIE_ID);
@@ -293,6 +329,58 @@ public final class FeatureEncoder {
       throw new IllegalArgumentException("itemStats needs labels: fit with fitLabeled");
     }
     return fitFeatures(rows, options, null);
+  }
+
+  /** The genres of every candidate movie of {@code rows} (the last row of a movie wins). */
+  private static Map<String, List<String>> movieGenres(List<FeatureRow> rows) {
+    Map<String, List<String>> out = new HashMap<>();
+    for (FeatureRow row : rows) {
+      if (row.movieId() != null && row.genres() != null) {
+        out.put(row.movieId(), List.copyOf(row.genres()));
+      }
+    }
+    return out;
+  }
+
+  /** {@link #HISTORY_GENRE_AFFINITY} of one row. */
+  private double affinity(FeatureRow row) {
+    List<String> candidate = distinct(row.genres());
+    List<String> h = row.history();
+    if (candidate.isEmpty() || h == null || h.isEmpty()) {
+      return 0;
+    }
+    Map<String, Double> taste = new HashMap<>();
+    int known = 0;
+    for (int k = Math.max(0, h.size() - options.historyLength()); k < h.size(); k++) {
+      List<String> g = distinct(movieGenres.get(h.get(k)));
+      if (!g.isEmpty()) {
+        known++;
+        for (String genre : g) {
+          taste.merge(genre, 1.0 / g.size(), Double::sum);
+        }
+      }
+    }
+    if (known == 0) {
+      return 0;
+    }
+    double dot = 0;
+    for (String genre : candidate) {
+      dot += taste.getOrDefault(genre, 0.0);
+    }
+    return dot / known / candidate.size();
+  }
+
+  private static List<String> distinct(List<String> genres) {
+    if (genres == null) {
+      return List.of();
+    }
+    List<String> out = new ArrayList<>(genres.size());
+    for (String g : genres) {
+      if (g != null && !out.contains(g)) {
+        out.add(g);
+      }
+    }
+    return out;
   }
 
   /** Fits everything but the movie statistics on {@code rows}; {@code movieStats} comes along. */
@@ -345,7 +433,8 @@ public final class FeatureEncoder {
     v.put(GENRES, genresCount.build(m));
     v.put(HISTORY, shared ? v.get(MOVIE_ID) : historyCount.build(m));
     v.put(NEGATIVES, shared ? v.get(MOVIE_ID) : negativesCount.build(m));
-    return new FeatureEncoder(options, QuantileTransform.fit(ages, options.quantiles()), v, movieStats);
+    return new FeatureEncoder(options, QuantileTransform.fit(ages, options.quantiles()), v,
+        movieStats, options.historyAffinity() ? movieGenres(rows) : null);
   }
 
   /**
@@ -415,6 +504,9 @@ public final class FeatureEncoder {
         int pos = row.userPositives() == null ? 0 : Math.max(0, Math.min(n, row.userPositives()));
         numeric[i * nNum + 1] = (pos + 1f) / (n + 2f);
         numeric[i * nNum + 2] = (float) (Math.log1p(n) / LOG_1001);
+      }
+      if (options.historyAffinity()) {
+        numeric[i * nNum + (userStats ? 3 : 1)] = (float) affinity(row);
       }
       if (options.itemStats()) {
         movieStats.write(row.movieId(), leaveOneOut ? (int) labels[i] : -1, numeric, i * nNum + nNum - 2);
@@ -555,7 +647,8 @@ public final class FeatureEncoder {
     try {
       return JSON.writerWithDefaultPrettyPrinter()
           .writeValueAsBytes(new State(FORMAT_VERSION, options, age, vocabularies(),
-              options.itemStats() ? movieStats : null));
+              options.itemStats() ? movieStats : null,
+              options.historyAffinity() ? movieGenres : null));
     } catch (IOException e) {
       throw new IllegalStateException("an encoder always serialises", e);
     }
@@ -578,7 +671,8 @@ public final class FeatureEncoder {
           "encoder JSON formatVersion must be " + FORMAT_VERSION + ", got "
               + (s == null ? null : s.formatVersion()));
     }
-    return new FeatureEncoder(s.options(), s.age(), s.vocabularies(), s.movieStats());
+    return new FeatureEncoder(
+        s.options(), s.age(), s.vocabularies(), s.movieStats(), s.movieGenres());
   }
 
   private record State(
@@ -586,7 +680,8 @@ public final class FeatureEncoder {
       @JsonProperty("options") Options options,
       @JsonProperty("age") QuantileTransform age,
       @JsonProperty("vocabularies") Map<String, Vocabulary> vocabularies,
-      @JsonProperty("movieStats") MovieStats movieStats) {}
+      @JsonProperty("movieStats") MovieStats movieStats,
+      @JsonProperty("movieGenres") Map<String, List<String>> movieGenres) {}
 
   @Override
   public boolean equals(Object o) {
@@ -595,7 +690,8 @@ public final class FeatureEncoder {
         && e.age.mean() == age.mean()
         && Arrays.equals(e.age.quantiles(), age.quantiles())
         && e.vocabularies().equals(vocabularies())
-        && e.movieStats.equals(movieStats);
+        && e.movieStats.equals(movieStats)
+        && e.movieGenres.equals(movieGenres);
   }
 
   @Override

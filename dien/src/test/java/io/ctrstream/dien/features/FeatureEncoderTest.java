@@ -274,4 +274,53 @@ class FeatureEncoderTest {
         .optMinCount(1).optHistoryLength(4).optGenresLength(2).build()).spec();
     assertThat(longer.hash()).isNotEqualTo(spec.hash());
   }
+
+  @Test
+  void historyAffinityMatchesTheCandidatesGenresWithTheHistorysAfterTheUserCounts() {
+    FeatureEncoder.Options o = FeatureEncoder.Options.builder()
+        .optMinCount(1).optHistoryLength(3).optGenresLength(2).optUserStats(true)
+        .optHistoryAffinity(true).optItemStats(true).build();
+    assertThat(o.numeric()).containsExactly("age", "userPositiveRate", "userRatingCount",
+        "historyGenreAffinity", "moviePositiveRate", "movieRatingCount");
+    // The table: a = Drama + Comedy, b = Horror, c = Comedy (as candidates; the last row wins).
+    List<FeatureRow> fit = List.of(
+        row(20.0, "F", "a", List.of("Drama", "Comedy"), List.of(), List.of()),
+        row(30.0, "M", "b", List.of("Western"), List.of("a"), List.of()),
+        row(30.0, "M", "b", List.of("Horror"), List.of("a"), List.of()),
+        row(40.0, "M", "c", List.of("Comedy"), List.of("a", "b"), List.of()));
+    FeatureEncoder enc = FeatureEncoder.fitLabeled(
+        fit.stream().map(r -> new LabeledRow(r, 1, 0L)).toList(), o);
+
+    // History a, b, x (x unknown: left out). Taste: Drama 1/4, Comedy 1/4, Horror 1/2.
+    // Candidate Comedy + Horror (each 1/2): 1/2 * 1/4 + 1/2 * 1/2 = 0.375.
+    float[] n = affinityOf(enc, List.of("Comedy", "Horror", "Horror"), List.of("a", "b", "x"));
+    assertThat(n[3]).isCloseTo(0.375f, org.assertj.core.data.Offset.offset(1e-6f));
+    // Only the last T = 3 history items count: z (unknown) a b c -> a, b, c.
+    // Taste: Drama 1/6, Comedy 1/6 + 1/3, Horror 1/3; candidate Comedy: 0.5.
+    assertThat(affinityOf(enc, List.of("Comedy"), List.of("b", "a", "b", "c"))[3])
+        .isCloseTo(0.5f, org.assertj.core.data.Offset.offset(1e-6f));
+    // 0 for a cold user, a history of unknown movies, a candidate without genres
+    assertThat(affinityOf(enc, List.of("Comedy"), List.of())[3]).isZero();
+    assertThat(affinityOf(enc, List.of("Comedy"), List.of("x", "y"))[3]).isZero();
+    assertThat(affinityOf(enc, List.of(), List.of("a"))[3]).isZero();
+    // the movie statistics stay the last two columns
+    assertThat(affinityOf(enc, List.of("Comedy"), List.of("a"))[5])
+        .isCloseTo((float) (Math.log(2) / Math.log(1001)), org.assertj.core.data.Offset.offset(1e-6f));
+
+    // the table travels in the bundle's JSON, sorted (same table, same bytes)
+    FeatureEncoder back = FeatureEncoder.fromJson(enc.toJson());
+    assertThat(back).isEqualTo(enc);
+    assertThat(back.toJson()).isEqualTo(enc.toJson());
+    assertThat(affinityOf(back, List.of("Comedy", "Horror"), List.of("a", "b", "x")))
+        .containsExactly(affinityOf(enc, List.of("Comedy", "Horror"), List.of("a", "b", "x")));
+    assertThat(enc.configure(DienConfig.builder()).build().numericFeatures())
+        .containsExactlyElementsOf(o.numeric());
+    assertThat(enc.spec().hash()).isNotEqualTo(FeatureEncoder.spec(FeatureEncoder.Options.builder()
+        .optMinCount(1).optHistoryLength(3).optGenresLength(2).optUserStats(true)
+        .optItemStats(true).build()).hash());
+  }
+
+  private static float[] affinityOf(FeatureEncoder enc, List<String> genres, List<String> history) {
+    return enc.encode(List.of(row(25.0, "F", "c", genres, history, List.of()))).numeric();
+  }
 }

@@ -234,6 +234,7 @@ public final class Demo {
         .optReportsDir(options.out().resolve("trainer-reports"))
         .optMaxEpochs(options.maxEpochs())
         .optMinExamples(options.minExamples())
+        .optHistoryAffinity(options.historyAffinity())
         .build();
   }
 

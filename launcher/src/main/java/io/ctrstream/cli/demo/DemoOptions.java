@@ -21,6 +21,7 @@ import java.util.Objects;
  * @param statusEvery how often the status line is printed
  * @param scoreWait each rating is sent once its impression's score is committed, waiting at most
  *     this long; zero: right after its impression (see {@code Replayer.Builder.optAwaitScores})
+ * @param historyAffinity whether the trained models get the history's genre affinity as a feature
  */
 public record DemoOptions(
     Path data,
@@ -33,7 +34,8 @@ public record DemoOptions(
     int minExamples,
     Duration timeout,
     Duration statusEvery,
-    Duration scoreWait) {
+    Duration scoreWait,
+    boolean historyAffinity) {
 
   public static Builder builder() {
     return new Builder();
@@ -52,8 +54,15 @@ public record DemoOptions(
     private Duration timeout = Duration.ofMinutes(5);
     private Duration statusEvery = Duration.ofSeconds(1);
     private Duration scoreWait = Duration.ofSeconds(30);
+    private boolean historyAffinity = true;
 
     private Builder() {}
+
+    /** Whether the trained models get the history's genre affinity as a feature; default true. */
+    public Builder optHistoryAffinity(boolean historyAffinity) {
+      this.historyAffinity = historyAffinity;
+      return this;
+    }
 
     /** The data set folder. Required. */
     public Builder setData(Path data) {
@@ -152,7 +161,7 @@ public record DemoOptions(
         throw new IllegalArgumentException("scoreWait must be >= 0 (0 for none), got " + scoreWait);
       }
       return new DemoOptions(data, out, speed, limit, firstTrainAt, retrainEvery, maxEpochs,
-          minExamples, timeout, statusEvery, scoreWait);
+          minExamples, timeout, statusEvery, scoreWait, historyAffinity);
     }
   }
 }

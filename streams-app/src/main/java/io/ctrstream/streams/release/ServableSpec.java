@@ -19,9 +19,17 @@ import java.util.Set;
  * not refused.
  */
 public final class ServableSpec {
-  /** Every numeric column a bundle may ask for: the served user counts, the bundle's movie statistics. */
+  /**
+   * Every numeric column a bundle may ask for: the served user counts, and what the bundle derives
+   * from the served row itself (the history's genre affinity, the movie statistics).
+   */
   private static final List<String> SERVED_NUMERIC =
-      FeatureEncoder.Options.builder().optUserStats(true).optItemStats(true).build().numeric();
+      FeatureEncoder.Options.builder()
+          .optUserStats(true)
+          .optHistoryAffinity(true)
+          .optItemStats(true)
+          .build()
+          .numeric();
   private static final Set<String> NUMERIC = Set.copyOf(SERVED_NUMERIC);
   private static final Set<String> CATEGORICAL = Set.copyOf(FeatureEncoder.CATEGORICAL);
 

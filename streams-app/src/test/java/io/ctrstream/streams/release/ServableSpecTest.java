@@ -28,6 +28,9 @@ class ServableSpecTest {
         .as("the user's rating counts are served").isEmpty();
     assertThat(servable.problems(FeatureEncoder.spec(FeatureEncoder.Options.builder().optUserStats(true)
         .optItemStats(true).build()))).as("movie statistics come with the bundle").isEmpty();
+    assertThat(servable.problems(FeatureEncoder.spec(FeatureEncoder.Options.builder().optUserStats(true)
+        .optHistoryAffinity(true).optItemStats(true).build())))
+        .as("the history's genre affinity comes from the bundle's movie-to-genres table").isEmpty();
   }
 
   @Test
@@ -35,7 +38,7 @@ class ServableSpecTest {
     assertThat(servable.problems(spec(List.of("age", "income"), List.of("movieId", "country"),
         "clicks", 10)))
         .containsExactly(
-            "numeric column income (the scorer produces [age, userPositiveRate, userRatingCount, moviePositiveRate, movieRatingCount])",
+            "numeric column income (the scorer produces [age, userPositiveRate, userRatingCount, historyGenreAffinity, moviePositiveRate, movieRatingCount])",
             "categorical column country (the scorer produces [gender, movieId, occupation, zipCode])",
             "history column clicks (the scorer produces histHighRatedMovieIds)");
     FeatureSpec other = new FeatureSpec(2, List.of("age"), "log", List.of("movieId"), "movieId", "genres", 6,

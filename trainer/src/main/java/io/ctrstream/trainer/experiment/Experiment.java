@@ -126,6 +126,7 @@ public final class Experiment {
     s.put("attention_dropout", fit.config().attentionDropout());
     s.put("mlp_dropout", fit.config().mlpDropout());
     s.put("min_count", fit.bundle().encoder().options().minCount());
+    s.put("history_affinity", fit.bundle().encoder().options().historyAffinity());
     s.put("train_rows", train.size());
     s.put("test_rows", test.size());
     Result result = new Result(fit, popularityAuc, s);
@@ -162,6 +163,9 @@ public final class Experiment {
     }
     if (o.tuning().minCount() != null) {
       b.optMinCount(o.tuning().minCount());
+    }
+    if (o.tuning().historyAffinity() != null) {
+      b.optHistoryAffinity(o.tuning().historyAffinity());
     }
     return b.build();
   }

@@ -48,6 +48,7 @@ public record ExperimentOptions(
    * @param attentionDropout dropout of the attention MLP
    * @param mlpDropout dropout of the final MLP
    * @param minCount occurrences a term needs for its own index
+   * @param historyAffinity whether the history's genre affinity is a numeric feature
    */
   public record Tuning(
       Double learningRate,
@@ -56,10 +57,11 @@ public record ExperimentOptions(
       Integer embeddingSize,
       Double attentionDropout,
       Double mlpDropout,
-      Integer minCount) {
+      Integer minCount,
+      Boolean historyAffinity) {
 
     /** No overrides. */
-    public static final Tuning NONE = new Tuning(null, null, null, null, null, null, null);
+    public static final Tuning NONE = new Tuning(null, null, null, null, null, null, null, null);
   }
 
   public static Builder builder() {

@@ -112,6 +112,7 @@ public record RetrainConfig(
     private TrainOptions trainOptions;
     private UnaryOperator<DienConfig.Builder> model;
     private FeatureEncoder.Options encoderOptions;
+    private boolean historyAffinity = true;
     private int onlineAucBuckets = 12;
     private Duration timeout = Duration.ofSeconds(30);
 
@@ -232,6 +233,16 @@ public record RetrainConfig(
       return this;
     }
 
+    /**
+     * Whether models get the history's genre affinity as a feature ({@link
+     * FeatureEncoder#HISTORY_GENRE_AFFINITY}); default true. Ignored with {@link
+     * #optEncoderOptions}.
+     */
+    public Builder optHistoryAffinity(boolean historyAffinity) {
+      this.historyAffinity = historyAffinity;
+      return this;
+    }
+
     /** Time buckets of the online-AUC chart; default 12. */
     public Builder optOnlineAucBuckets(int buckets) {
       this.onlineAucBuckets = buckets;
@@ -304,9 +315,13 @@ public record RetrainConfig(
       FeatureEncoder.Options e =
           encoderOptions != null
               ? encoderOptions
-              // The scorer serves the user's rating counts and logs them, and the labels give each
-              // movie's rate: the service uses both.
-              : p.encoder(FeatureEncoder.Options.builder().optUserStats(true).optItemStats(true)).build();
+              // The scorer serves the user's rating counts and logs them, the labels give each
+              // movie's rate, and the rows give each movie's genres: the service uses all three.
+              : p.encoder(FeatureEncoder.Options.builder()
+                      .optUserStats(true)
+                      .optItemStats(true)
+                      .optHistoryAffinity(historyAffinity))
+                  .build();
       return new RetrainConfig(
           bootstrapServers,
           topics,

@@ -35,7 +35,7 @@ class PresetTest {
             .optPreset(Preset.BEST)
             .optEpochs(7)
             .optPatience(3)
-            .optTuning(new ExperimentOptions.Tuning(0.01, 0.0, 64, null, null, null, 2))
+            .optTuning(new ExperimentOptions.Tuning(0.01, 0.0, 64, null, null, null, 2, null))
             .build();
     TrainOptions t = Experiment.trainOptions(overridden);
     assertThat(t.maxEpochs()).isEqualTo(7);
@@ -50,7 +50,7 @@ class PresetTest {
   void badValuesFailBeforeTraining() {
     ExperimentOptions bad =
         options()
-            .optTuning(new ExperimentOptions.Tuning(-1.0, null, null, null, null, null, null))
+            .optTuning(new ExperimentOptions.Tuning(-1.0, null, null, null, null, null, null, null))
             .build();
     assertThatThrownBy(() -> Experiment.validate(bad)).hasMessageContaining("learningRate");
     assertThatThrownBy(() -> options().optEpochs(0).build()).hasMessageContaining("epochs");

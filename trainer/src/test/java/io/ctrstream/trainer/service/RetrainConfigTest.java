@@ -32,6 +32,10 @@ class RetrainConfigTest {
     assertThat(c.trainOptions().patience()).isEqualTo(10);
     assertThat(c.transactionalId()).isEqualTo("dev.ctr-trainer-dien");
     assertThat(c.clientConfig()).containsEntry("bootstrap.servers", "localhost:9092");
+    assertThat(c.encoderOptions().numeric())
+        .as("served user counts, the history's genre affinity, the window's movie statistics")
+        .containsExactly("age", "userPositiveRate", "userRatingCount", "historyGenreAffinity",
+            "moviePositiveRate", "movieRatingCount");
 
     RetrainConfig d =
         RetrainConfig.builder()
@@ -40,6 +44,8 @@ class RetrainConfigTest {
             .optWindowDuration(Duration.ofDays(7))
             .build();
     assertThat(d.windowRecords()).isNull();
+    assertThat(RetrainConfig.builder().setBootstrapServers("b:1").optHistoryAffinity(false).build()
+        .encoderOptions().historyAffinity()).isFalse();
     assertThat(d.windowDescription()).isEqualTo("last PT168H of event time");
   }
 

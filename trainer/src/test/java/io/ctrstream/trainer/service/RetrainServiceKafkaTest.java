@@ -184,6 +184,7 @@ class RetrainServiceKafkaTest {
     ModelBundle bundle = ModelBundle.fromBytes(release.bundleBytes(), release.sha256());
     assertThat(bundle.sha256()).isEqualTo(release.sha256());
     assertThat(bundle.featureSpec().hash()).isEqualTo(release.featureSpecHash());
+    assertThat(bundle.featureSpec().numeric()).contains("historyGenreAffinity");
     assertThat(bundle.version()).isEqualTo(first.version());
     assertThat(bundle.manifest().parentVersion()).isNull();
     assertThat(bundle.manifest().sampleCount()).isEqualTo(first.trainRows());
