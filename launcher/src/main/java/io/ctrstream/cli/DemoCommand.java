@@ -88,6 +88,12 @@ public final class DemoCommand implements Callable<Integer> {
           + " of the user's history (--no-history-affinity: without). Default: ${DEFAULT-VALUE}.")
   boolean historyAffinity;
 
+  @Option(names = "--wait-for-training",
+      description = "Pause the replay at each checkpoint until its training run is over and its"
+          + " release is served. Without it the replay goes on while the trainer works, and the"
+          + " figures also measure how far the replay runs ahead of the trainer.")
+  boolean waitForTraining;
+
   @Spec CommandSpec spec;
 
   @Override
@@ -112,6 +118,7 @@ public final class DemoCommand implements Callable<Integer> {
           .optTimeout(Duration.ofSeconds(Math.max(1, timeoutSeconds)))
           .optScoreWait(Duration.ofMillis(Math.round(scoreWaitSeconds * 1000)))
           .optHistoryAffinity(historyAffinity)
+          .optWaitForTraining(waitForTraining)
           .build();
     } catch (IllegalArgumentException e) {
       err.println("ctr demo: " + e.getMessage());

@@ -33,6 +33,7 @@ import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -56,7 +57,10 @@ import org.slf4j.LoggerFactory;
  *       at each checkpoint (first at {@code firstTrainAt} of the ratings, then every {@code
  *       retrainEvery}) a training run ({@link RetrainService#runOnce()}) is handed to the
  *       trainer's own thread so the replay and the scoring keep flowing; at most one run waits
- *       while another trains (later checkpoints fold into it);
+ *       while another trains (later checkpoints fold into it). With {@code waitForTraining} the
+ *       replay instead pauses at each checkpoint until the run is over and its release (if any)
+ *       is the scorer's live model, so that what the demo measures is the model, not how far the
+ *       replay ran ahead of the trainer;
  *   <li>a status line every second: events/s, scored, feedback, releases, model, online AUCs;
  *   <li>wait (bounded) until every impression is scored and every rating has its feedback;
  *       the training run in progress finishes; the scorer stops (its last transaction commits);
@@ -159,7 +163,8 @@ public final class Demo {
                 + SCORER_START.toSeconds() + " s (state " + scorer.streams().state() + ")");
           }
           Replayer r =
-              replayer(kafka.bootstrapServers(), topics, data, trainer, trainerThread, watcher);
+              replayer(kafka.bootstrapServers(), topics, data, trainer, trainerThread, watcher,
+                  scorer::modelVersion);
           this.replayer = r;
           List<Rating> events = r.events();
           long started = System.nanoTime();
@@ -280,7 +285,8 @@ public final class Demo {
   }
 
   private Replayer replayer(String bootstrapServers, Topics topics, MovieLensData data,
-      RetrainService trainer, ThreadPoolExecutor trainerThread, StreamWatcher watcher) {
+      RetrainService trainer, ThreadPoolExecutor trainerThread, StreamWatcher watcher,
+      Supplier<String> liveVersion) {
     Checkpoints all = Checkpoints.startingAt(options.firstTrainAt(), options.retrainEvery());
     Checkpoints checkpoints =
         new Checkpoints(all.fractions().stream().filter(f -> f < 1.0).toList());
@@ -298,6 +304,12 @@ public final class Demo {
         })
         .optCheckpoints(checkpoints, (fraction, counts) -> {
           trainUpTo.accumulateAndGet(counts.ratings(), Math::max);
+          if (options.waitForTraining()) {
+            status.printf(Locale.ROOT, "ctr demo: %.0f%% of the ratings published: training; the"
+                + " replay waits%n", fraction * 100);
+            trainAndWait(trainer, trainerThread, watcher, liveVersion);
+            return;
+          }
           boolean queued = trainerThread.getQueue().isEmpty();
           try {
             trainerThread.execute(() -> train(trainer, watcher));
@@ -318,6 +330,33 @@ public final class Demo {
       b.optAwaitScores(options.scoreWait(), Replayer.DEFAULT_WINDOW);
     }
     return b.build();
+  }
+
+  /**
+   * One training run on the trainer's thread, waited for (bounded by the timeout while it makes no
+   * progress), then, when it released a model, until the scorer serves that model.
+   */
+  private void trainAndWait(RetrainService trainer, ThreadPoolExecutor trainerThread,
+      StreamWatcher watcher, Supplier<String> liveVersion) {
+    int before = runs.size();
+    Future<?> run = trainerThread.submit(() -> train(trainer, watcher));
+    try {
+      if (!waitWhileProgressing(run::isDone, trainerProgress::get, options.timeout())) {
+        status.printf("ctr demo: the training run made no progress for %d s; the replay goes on%n",
+            options.timeout().toSeconds());
+        return;
+      }
+      RunResult result = runs.size() > before ? runs.get(runs.size() - 1) : null;
+      if (result == null || result.decision() != RunResult.Decision.RELEASED) {
+        return;
+      }
+      if (!waitFor(() -> result.version().equals(liveVersion.get()), options.timeout())) {
+        status.printf("ctr demo: the scorer did not load %s within %d s; the replay goes on%n",
+            result.version(), options.timeout().toSeconds());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private void onTrainingResult(RunResult r) {

@@ -22,6 +22,8 @@ import java.util.Objects;
  * @param scoreWait each rating is sent once its impression's score is committed, waiting at most
  *     this long; zero: right after its impression (see {@code Replayer.Builder.optAwaitScores})
  * @param historyAffinity whether the trained models get the history's genre affinity as a feature
+ * @param waitForTraining whether the replay pauses at each checkpoint until its training run is
+ *     over and its release is served (else the replay goes on while the trainer works)
  */
 public record DemoOptions(
     Path data,
@@ -35,7 +37,8 @@ public record DemoOptions(
     Duration timeout,
     Duration statusEvery,
     Duration scoreWait,
-    boolean historyAffinity) {
+    boolean historyAffinity,
+    boolean waitForTraining) {
 
   public static Builder builder() {
     return new Builder();
@@ -55,8 +58,15 @@ public record DemoOptions(
     private Duration statusEvery = Duration.ofSeconds(1);
     private Duration scoreWait = Duration.ofSeconds(30);
     private boolean historyAffinity = true;
+    private boolean waitForTraining;
 
     private Builder() {}
+
+    /** Whether the replay pauses while each training run works; default false. */
+    public Builder optWaitForTraining(boolean waitForTraining) {
+      this.waitForTraining = waitForTraining;
+      return this;
+    }
 
     /** Whether the trained models get the history's genre affinity as a feature; default true. */
     public Builder optHistoryAffinity(boolean historyAffinity) {
@@ -161,7 +171,7 @@ public record DemoOptions(
         throw new IllegalArgumentException("scoreWait must be >= 0 (0 for none), got " + scoreWait);
       }
       return new DemoOptions(data, out, speed, limit, firstTrainAt, retrainEvery, maxEpochs,
-          minExamples, timeout, statusEvery, scoreWait, historyAffinity);
+          minExamples, timeout, statusEvery, scoreWait, historyAffinity, waitForTraining);
     }
   }
 }

@@ -84,6 +84,40 @@ class DemoEndToEndTest {
     assertThat(out.resolve("counts.png")).exists();
   }
 
+  @Test
+  @Timeout(600)
+  void withWaitForTrainingEveryRatingAfterTheFirstCheckpointIsServedByARelease(@TempDir Path tmp)
+      throws Exception {
+    Path data = tmp.resolve("data");
+    SyntheticMovieLens.builder().optUsers(60).optMovies(80).optRatings(2_000).optSeed(8)
+        .optShowProgress(false).build().generate().writeTo(data);
+    StringWriter stdout = new StringWriter();
+    StringWriter stderr = new StringWriter();
+    CommandLine cli = Ctr.commandLine();
+    cli.setOut(new PrintWriter(stdout, true));
+    cli.setErr(new PrintWriter(stderr, true));
+
+    // unpaced: without the wait the replay would run far ahead of the trainer
+    int exit = cli.execute("demo", "--data", data.toString(), "--out", tmp.resolve("run").toString(),
+        "--first-train-at", "0.2", "--retrain-every", "0.4", "--max-epochs", "2",
+        "--min-examples", "100", "--timeout", "300", "--wait-for-training");
+
+    String[] lines = stdout.toString().strip().split("\n");
+    assertThat(lines).as("stdout holds one JSON line; stderr:%n%s", tail(stderr)).hasSize(1);
+    JsonNode summary = new ObjectMapper().readTree(lines[0]);
+    assertThat(exit).as("exit status; summary %s", summary).isZero();
+    assertThat(summary.get("ok").asBoolean()).as("errors: %s", summary.get("errors")).isTrue();
+    assertThat(summary.get("scores").asLong()).isEqualTo(2_000);
+    assertThat(stderr.toString()).contains("the replay waits").doesNotContain("folds into it");
+    // The first run has no live model to beat, so it is released; the replay resumed only once
+    // the scorer served it. The prior scored the first 20 % (400) and the impressions the replay
+    // had in flight at the checkpoint (60 in the run that set this bound); without the wait the
+    // unpaced replay goes on at ~500 ratings/s through the trainer's seconds, over 1,000 more.
+    long prior = summary.get("scores_by_version").get("prior").asLong();
+    assertThat(prior).as("stderr:%n%s", tail(stderr)).isBetween(400L, 700L);
+    assertThat(summary.get("releases").asLong()).isPositive();
+  }
+
   private static String tail(StringWriter w) {
     String s = w.toString();
     return s.length() > 6000 ? s.substring(s.length() - 6000) : s;

@@ -430,10 +430,14 @@ public final class Replayer {
           // 2. Ratings whose impression was scored, then those whose wait ran out.
           scoredIds.clear();
           follower.drain(scoredIds, heldByImpression.isEmpty() ? Duration.ZERO : Duration.ofMillis(20));
+          // A held rating is marked released as soon as it joins this list: a score drained here
+          // and a wait that ran out in the same pass (e.g. after a checkpoint hook that blocked
+          // longer than the wait) must not send its rating twice.
           List<Held> release = new ArrayList<>();
           for (String id : scoredIds) {
             Held h = heldByImpression.remove(id);
             if (h != null) {
+              h.released = true;
               release.add(h);
             }
           }
@@ -453,13 +457,13 @@ public final class Replayer {
                     + " scorer running and keeping up?); further cases are only counted",
                     h.impressionId, scoreWait.toSeconds());
               }
+              h.released = true;
               release.add(h);
             } else {
               break;
             }
           }
           for (Held h : release) {
-            h.released = true;
             long ratedAt = rate(events[h.index], h.impressionTimestamp, pacer);
             lastRatedAt.put(events[h.index].userId(), ratedAt);
             outstanding--;

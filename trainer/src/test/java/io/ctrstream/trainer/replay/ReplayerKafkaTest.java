@@ -398,6 +398,46 @@ class ReplayerKafkaTest {
   }
 
   @Test
+  void aCheckpointHookThatBlocksLongerThanTheScoreWaitSendsEachRatingOnce(TestInfo info)
+      throws Exception {
+    // The scores that arrive while the hook blocks are drained in the same pass in which their
+    // wait runs out; each rating must still go out once (this sent some twice, then failed with a
+    // NullPointerException once a user's queue was gone).
+    Topics topics = createInputs(info);
+    kafka.createTopics(List.of(topics.scores().newTopic((short) 1)));
+    Map<String, Long> scoredAt = new ConcurrentHashMap<>();
+    AtomicReference<Throwable> scorerFailure = new AtomicReference<>();
+    Thread scorer = new Thread(() -> fakeScorer(topics, scoredAt, scorerFailure), "fake-scorer");
+    scorer.start();
+    List<Double> reached = new ArrayList<>();
+    ReplaySummary summary;
+    try {
+      summary = replayer(topics).optEventTime(EventTime.LIVE)
+          .optAwaitScores(Duration.ofMillis(500), 3)
+          .optCheckpoints(new Checkpoints(List.of(0.25, 0.5)), (fraction, counts) -> {
+            reached.add(fraction);
+            try {
+              Thread.sleep(2_000); // a training run the replay waits for
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          })
+          .build().run();
+    } finally {
+      scorer.interrupt();
+      scorer.join(10_000);
+    }
+    assertThat(scorerFailure.get()).isNull();
+    assertThat(reached).containsExactly(0.25, 0.5);
+    assertThat(summary.completed()).isTrue();
+    assertThat(summary.counts()).isEqualTo(new ReplayCounts(3, 4, 8, 8, 1));
+    List<ConsumerRecord<String, Rating>> ratings = readAll(topics.ratings());
+    assertThat(ratings).hasSize(8);
+    assertThat(ratings.stream().map(r -> r.value().userId() + "/" + r.value().movieId()))
+        .doesNotHaveDuplicates();
+  }
+
+  @Test
   void awaitingScoresWithNoScorerSendsEachRatingWhenItsWaitRunsOut(TestInfo info) {
     Topics topics = createInputs(info);
     kafka.createTopics(List.of(topics.scores().newTopic((short) 1)));
