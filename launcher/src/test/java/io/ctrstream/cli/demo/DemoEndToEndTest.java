@@ -34,22 +34,12 @@ class DemoEndToEndTest {
     SyntheticMovieLens.builder().optUsers(60).optMovies(80).optRatings(3_000).optSeed(7)
         .optShowProgress(false).build().generate().writeTo(data);
     Path out = tmp.resolve("run");
-    StringWriter stdout = new StringWriter();
     StringWriter stderr = new StringWriter();
-    CommandLine cli = Ctr.commandLine();
-    cli.setOut(new PrintWriter(stdout, true));
-    cli.setErr(new PrintWriter(stderr, true));
 
     // paced so that the first release (trained at 20 %) arrives while impressions still flow
-    int exit = cli.execute("demo", "--data", data.toString(), "--out", out.toString(),
+    JsonNode summary = demo(stderr, "--data", data.toString(), "--out", out.toString(),
         "--speed", "100", "--first-train-at", "0.2", "--retrain-every", "0.3",
         "--max-epochs", "2", "--min-examples", "100", "--timeout", "300");
-
-    String[] lines = stdout.toString().strip().split("\n");
-    assertThat(lines).as("stdout holds one JSON line; stderr:%n%s", tail(stderr)).hasSize(1);
-    JsonNode summary = new ObjectMapper().readTree(lines[0]);
-    assertThat(exit).as("exit status; summary %s", summary).isZero();
-    assertThat(summary.get("ok").asBoolean()).as("errors: %s", summary.get("errors")).isTrue();
     assertThat(summary.get("ratings").asLong()).isEqualTo(3_000);
     assertThat(summary.get("impressions").asLong()).isEqualTo(3_000);
     assertThat(summary.get("scores").asLong()).isEqualTo(3_000);
@@ -91,22 +81,12 @@ class DemoEndToEndTest {
     Path data = tmp.resolve("data");
     SyntheticMovieLens.builder().optUsers(60).optMovies(80).optRatings(2_000).optSeed(8)
         .optShowProgress(false).build().generate().writeTo(data);
-    StringWriter stdout = new StringWriter();
     StringWriter stderr = new StringWriter();
-    CommandLine cli = Ctr.commandLine();
-    cli.setOut(new PrintWriter(stdout, true));
-    cli.setErr(new PrintWriter(stderr, true));
 
     // unpaced: without the wait the replay would run far ahead of the trainer
-    int exit = cli.execute("demo", "--data", data.toString(), "--out", tmp.resolve("run").toString(),
-        "--first-train-at", "0.2", "--retrain-every", "0.4", "--max-epochs", "2",
-        "--min-examples", "100", "--timeout", "300", "--wait-for-training");
-
-    String[] lines = stdout.toString().strip().split("\n");
-    assertThat(lines).as("stdout holds one JSON line; stderr:%n%s", tail(stderr)).hasSize(1);
-    JsonNode summary = new ObjectMapper().readTree(lines[0]);
-    assertThat(exit).as("exit status; summary %s", summary).isZero();
-    assertThat(summary.get("ok").asBoolean()).as("errors: %s", summary.get("errors")).isTrue();
+    JsonNode summary = demo(stderr, "--data", data.toString(), "--out",
+        tmp.resolve("run").toString(), "--first-train-at", "0.2", "--retrain-every", "0.4",
+        "--max-epochs", "2", "--min-examples", "100", "--timeout", "300", "--wait-for-training");
     assertThat(summary.get("scores").asLong()).isEqualTo(2_000);
     assertThat(stderr.toString()).contains("the replay waits").doesNotContain("folds into it");
     // The first run has no live model to beat, so it is released; the replay resumed only once
@@ -116,6 +96,28 @@ class DemoEndToEndTest {
     long prior = summary.get("scores_by_version").get("prior").asLong();
     assertThat(prior).as("stderr:%n%s", tail(stderr)).isBetween(400L, 700L);
     assertThat(summary.get("releases").asLong()).isPositive();
+  }
+
+  /**
+   * Runs {@code ctr demo args}, stderr into {@code stderr}, and returns its one JSON line after
+   * checking that stdout holds only that line and that the run succeeded.
+   */
+  private static JsonNode demo(StringWriter stderr, String... args) throws Exception {
+    StringWriter stdout = new StringWriter();
+    CommandLine cli = Ctr.commandLine();
+    cli.setOut(new PrintWriter(stdout, true));
+    cli.setErr(new PrintWriter(stderr, true));
+    String[] argv = new String[args.length + 1];
+    argv[0] = "demo";
+    System.arraycopy(args, 0, argv, 1, args.length);
+    int exit = cli.execute(argv);
+
+    String[] lines = stdout.toString().strip().split("\n");
+    assertThat(lines).as("stdout holds one JSON line; stderr:%n%s", tail(stderr)).hasSize(1);
+    JsonNode summary = new ObjectMapper().readTree(lines[0]);
+    assertThat(exit).as("exit status; summary %s", summary).isZero();
+    assertThat(summary.get("ok").asBoolean()).as("errors: %s", summary.get("errors")).isTrue();
+    return summary;
   }
 
   private static String tail(StringWriter w) {

@@ -27,6 +27,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
@@ -354,18 +355,8 @@ class ReplayerKafkaTest {
     Topics topics = createInputs(info);
     kafka.createTopics(List.of(topics.scores().newTopic((short) 1)));
     Map<String, Long> scoredAt = new ConcurrentHashMap<>();
-    AtomicReference<Throwable> scorerFailure = new AtomicReference<>();
-    Thread scorer = new Thread(() -> fakeScorer(topics, scoredAt, scorerFailure), "fake-scorer");
-    scorer.start();
-    ReplaySummary summary;
-    try {
-      summary = replayer(topics).optEventTime(EventTime.LIVE)
-          .optAwaitScores(Duration.ofSeconds(20), 3).build().run();
-    } finally {
-      scorer.interrupt();
-      scorer.join(10_000);
-    }
-    assertThat(scorerFailure.get()).isNull();
+    ReplaySummary summary = withFakeScorer(topics, scoredAt, () -> replayer(topics)
+        .optEventTime(EventTime.LIVE).optAwaitScores(Duration.ofSeconds(20), 3).build().run());
     assertThat(summary.counts()).isEqualTo(new ReplayCounts(3, 4, 8, 8, 1));
     assertThat(summary.unscoredRatings()).isZero();
     Map<String, Long> shownAt = new LinkedHashMap<>();
@@ -406,28 +397,18 @@ class ReplayerKafkaTest {
     Topics topics = createInputs(info);
     kafka.createTopics(List.of(topics.scores().newTopic((short) 1)));
     Map<String, Long> scoredAt = new ConcurrentHashMap<>();
-    AtomicReference<Throwable> scorerFailure = new AtomicReference<>();
-    Thread scorer = new Thread(() -> fakeScorer(topics, scoredAt, scorerFailure), "fake-scorer");
-    scorer.start();
     List<Double> reached = new ArrayList<>();
-    ReplaySummary summary;
-    try {
-      summary = replayer(topics).optEventTime(EventTime.LIVE)
-          .optAwaitScores(Duration.ofMillis(500), 3)
-          .optCheckpoints(new Checkpoints(List.of(0.25, 0.5)), (fraction, counts) -> {
-            reached.add(fraction);
-            try {
-              Thread.sleep(2_000); // a training run the replay waits for
-            } catch (InterruptedException e) {
-              Thread.currentThread().interrupt();
-            }
-          })
-          .build().run();
-    } finally {
-      scorer.interrupt();
-      scorer.join(10_000);
-    }
-    assertThat(scorerFailure.get()).isNull();
+    ReplaySummary summary = withFakeScorer(topics, scoredAt, () -> replayer(topics)
+        .optEventTime(EventTime.LIVE)
+        .optAwaitScores(Duration.ofMillis(500), 3)
+        .optCheckpoints(new Checkpoints(List.of(0.25, 0.5)), (fraction, counts) -> {
+          reached.add(fraction);
+          // Like a training run the replay waits for: the hook returns only after the score wait
+          // of the impressions in flight has run out and their scores have all arrived.
+          Awaitility.await().pollDelay(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(30))
+              .until(() -> scoredAt.size() >= counts.impressions());
+        })
+        .build().run());
     assertThat(reached).containsExactly(0.25, 0.5);
     assertThat(summary.completed()).isTrue();
     assertThat(summary.counts()).isEqualTo(new ReplayCounts(3, 4, 8, 8, 1));
@@ -435,6 +416,23 @@ class ReplayerKafkaTest {
     assertThat(ratings).hasSize(8);
     assertThat(ratings.stream().map(r -> r.value().userId() + "/" + r.value().movieId()))
         .doesNotHaveDuplicates();
+  }
+
+  /** Runs {@code replay} while a fake scorer scores every impression; the scorer must not fail. */
+  private ReplaySummary withFakeScorer(Topics topics, Map<String, Long> scoredAt,
+      Supplier<ReplaySummary> replay) throws InterruptedException {
+    AtomicReference<Throwable> scorerFailure = new AtomicReference<>();
+    Thread scorer = new Thread(() -> fakeScorer(topics, scoredAt, scorerFailure), "fake-scorer");
+    scorer.start();
+    ReplaySummary summary;
+    try {
+      summary = replay.get();
+    } finally {
+      scorer.interrupt();
+      scorer.join(10_000);
+    }
+    assertThat(scorerFailure.get()).isNull();
+    return summary;
   }
 
   @Test
