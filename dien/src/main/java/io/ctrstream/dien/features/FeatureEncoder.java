@@ -331,12 +331,15 @@ public final class FeatureEncoder {
     return fitFeatures(rows, options, null);
   }
 
-  /** The genres of every candidate movie of {@code rows} (the last row of a movie wins). */
+  /**
+   * The genres of every candidate movie of {@code rows} (the last row of a movie wins; a genre
+   * listed twice counts once).
+   */
   private static Map<String, List<String>> movieGenres(List<FeatureRow> rows) {
     Map<String, List<String>> out = new HashMap<>();
     for (FeatureRow row : rows) {
       if (row.movieId() != null && row.genres() != null) {
-        out.put(row.movieId(), List.copyOf(row.genres()));
+        out.put(row.movieId(), List.copyOf(distinct(row.genres())));
       }
     }
     return out;

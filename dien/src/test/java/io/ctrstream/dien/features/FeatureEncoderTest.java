@@ -286,7 +286,7 @@ class FeatureEncoderTest {
     List<FeatureRow> fit = List.of(
         row(20.0, "F", "a", List.of("Drama", "Comedy"), List.of(), List.of()),
         row(30.0, "M", "b", List.of("Western"), List.of("a"), List.of()),
-        row(30.0, "M", "b", List.of("Horror"), List.of("a"), List.of()),
+        row(30.0, "M", "b", List.of("Horror", "Horror"), List.of("a"), List.of()),
         row(40.0, "M", "c", List.of("Comedy"), List.of("a", "b"), List.of()));
     FeatureEncoder enc = FeatureEncoder.fitLabeled(
         fit.stream().map(r -> new LabeledRow(r, 1, 0L)).toList(), o);
