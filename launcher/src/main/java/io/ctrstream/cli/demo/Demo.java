@@ -32,6 +32,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
@@ -259,7 +260,7 @@ public final class Demo {
    * written the feedback of every rating published at the latest checkpoint: the trainer reads
    * feedback, and a scorer lagging behind the replay would otherwise leave it nothing to learn.
    */
-  private void train(RetrainService trainer, StreamWatcher watcher) {
+  private RunResult train(RetrainService trainer, StreamWatcher watcher) {
     long target = trainUpTo.get();
     try {
       if (!waitWhileProgressing(() -> watcher.snapshot().feedback() >= target,
@@ -269,18 +270,19 @@ public final class Demo {
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return;
+      return null;
     }
     if (cancelled) {
-      return;
+      return null;
     }
     try {
-      trainer.runOnce();
+      return trainer.runOnce();
     } catch (RuntimeException | LinkageError e) {
       // runOnce reports a failed run itself; this is what escaped it (e.g. a class missing from
       // a jar rebuilt under the running JVM): the demo reports it instead of losing the thread
       LOG.error("training run failed", e);
       trainingFailures.add(e.toString());
+      return null;
     }
   }
 
@@ -338,15 +340,14 @@ public final class Demo {
    */
   private void trainAndWait(RetrainService trainer, ThreadPoolExecutor trainerThread,
       StreamWatcher watcher, Supplier<String> liveVersion) {
-    int before = runs.size();
-    Future<?> run = trainerThread.submit(() -> train(trainer, watcher));
+    Future<RunResult> run = trainerThread.submit(() -> train(trainer, watcher));
     try {
       if (!waitWhileProgressing(run::isDone, trainerProgress::get, options.timeout())) {
         status.printf("ctr demo: the training run made no progress for %d s; the replay goes on%n",
             options.timeout().toSeconds());
         return;
       }
-      RunResult result = runs.size() > before ? runs.get(runs.size() - 1) : null;
+      RunResult result = run.get(); // done: does not block
       if (result == null || result.decision() != RunResult.Decision.RELEASED) {
         return;
       }
@@ -356,6 +357,9 @@ public final class Demo {
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    } catch (ExecutionException e) {
+      // train() catches what a run throws; anything else is the demo's own fault
+      throw new IllegalStateException("the training task failed", e.getCause());
     }
   }
 
