@@ -47,6 +47,10 @@ import org.slf4j.Logger;
  * @param kafkaPropertiesFile a Kafka client properties file (SASL/SSL ...) given to every client; empty: none
  * @param commitIntervalMs how often Kafka Streams commits (under exactly-once: how long a score
  *     waits before a read_committed consumer sees it)
+ * @param compressionType compression of what the scorer produces (scores, feedback, changelogs):
+ *     none, lz4, zstd, snappy or gzip. None by default: at scoring rates the producer's batches
+ *     are small, and lz4 allocated a 64 KiB block buffer for each one (30% of the heap churn in
+ *     {@code ./ctr bench scoring}); compress where network or disk bytes cost more than latency
  */
 public record ScorerConfig(
     String bootstrapServers,
@@ -68,7 +72,8 @@ public record ScorerConfig(
     String modelName,
     String httpAdvertisedHost,
     String kafkaPropertiesFile,
-    long commitIntervalMs) {
+    long commitIntervalMs,
+    String compressionType) {
 
   /** Streams property under which the RocksDB bound reaches {@link BoundedRocksDbConfig}. */
   public static final String ROCKSDB_MEMORY_PROPERTY = "ctr.rocksdb.memory.bytes";
@@ -104,7 +109,11 @@ public record ScorerConfig(
           new Setting("model.name", "model whose releases are followed (key in model-releases)", "dien"),
           new Setting("http.advertised.host", "host others reach this instance at; empty: http.host or hostname", ""),
           new Setting("kafka.properties", "Kafka client properties file (SASL/SSL) for every client; empty: none", ""),
-          new Setting("commit.interval.ms", "Kafka Streams commit interval; under exactly-once the floor of score latency", "100"));
+          new Setting("commit.interval.ms", "Kafka Streams commit interval; under exactly-once the floor of score latency", "100"),
+          new Setting("compression.type", "compression of scores, feedback and changelogs: none, lz4, zstd, snappy, gzip", "none"));
+
+  /** Values of {@code compression.type}. */
+  public static final List<String> COMPRESSION_TYPES = List.of("none", "lz4", "zstd", "snappy", "gzip");
 
   /** Other environment names read for a setting, as deployments already spell them. */
   public static final Map<String, String> ENV_ALIASES = Map.of("CTR_NUM_STANDBY_REPLICAS", "standby.replicas");
@@ -156,6 +165,10 @@ public record ScorerConfig(
     if (!StreamsConfig.EXACTLY_ONCE_V2.equals(processingGuarantee)
         && !StreamsConfig.AT_LEAST_ONCE.equals(processingGuarantee)) {
       problems.add("processing.guarantee must be exactly_once_v2 or at_least_once, got " + processingGuarantee);
+    }
+    if (!COMPRESSION_TYPES.contains(compressionType)) {
+      problems.add("compression.type must be one of " + String.join(", ", COMPRESSION_TYPES) + ", got "
+          + compressionType);
     }
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException("invalid scorer configuration: " + String.join("; ", problems));
@@ -235,7 +248,8 @@ public record ScorerConfig(
         v.get("model.name"),
         v.get("http.advertised.host"),
         v.get("kafka.properties"),
-        parseLong(v, "commit.interval.ms"));
+        parseLong(v, "commit.interval.ms"),
+        v.get("compression.type"));
   }
 
   /** A copy with some settings changed (keys as in {@link #SETTINGS}); for tests and tools. */
@@ -273,6 +287,7 @@ public record ScorerConfig(
     m.put("http.advertised.host", httpAdvertisedHost);
     m.put("kafka.properties", kafkaPropertiesFile);
     m.put("commit.interval.ms", Long.toString(commitIntervalMs));
+    m.put("compression.type", compressionType);
     return m;
   }
 
@@ -346,7 +361,7 @@ public record ScorerConfig(
     p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, advertisedEndpoint());
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG),
         Math.max(1 << 20, maxValueBytes * 4));
-    p.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
+    p.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), compressionType);
     // A record with a broken timestamp must not stop the task: it takes the partition's time.
     p.put(StreamsConfig.DEFAULT_TIMESTAMP_EXTRACTOR_CLASS_CONFIG, UsePartitionTimeOnInvalidTimestamp.class);
     return p;

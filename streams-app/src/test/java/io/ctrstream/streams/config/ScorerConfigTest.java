@@ -8,6 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Properties;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -68,6 +70,21 @@ class ScorerConfigTest {
     assertThat(p.get(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG)).isEqualTo(2);
     assertThat(p.get(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG)).isEqualTo(BoundedRocksDbConfig.class);
     assertThat(p.get(ScorerConfig.ROCKSDB_MEMORY_PROPERTY)).isEqualTo("33554432");
+    assertThat(p.get(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG))).isEqualTo("none");
+  }
+
+  @Test
+  void compressionIsASettingThatKafkaAccepts() {
+    Properties p = ScorerConfig.fromMap(Map.of("compression.type", "zstd")).toStreamsProperties();
+    assertThat(p.get(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG))).isEqualTo("zstd");
+    for (String type : ScorerConfig.COMPRESSION_TYPES) {
+      // every value offered is one the producer's own validation takes
+      ProducerConfig.configDef().parse(Map.of(ProducerConfig.COMPRESSION_TYPE_CONFIG, type,
+          ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
+          ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class));
+    }
+    assertThatThrownBy(() -> ScorerConfig.fromMap(Map.of("compression.type", "LZ4")))
+        .hasMessageContaining("compression.type must be one of none, lz4, zstd, snappy, gzip, got LZ4");
   }
 
   @Test
