@@ -117,6 +117,21 @@ public final class BenchScoringCommand implements Callable<Integer> {
   @Option(names = "--no-progress", description = "Do not draw progress bars.")
   boolean noProgress;
 
+  @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT",
+      description = "Run against this running cluster instead of a broker started in this process"
+          + " (e.g. one started by ./ctr broker, or a real cluster): the broker's CPU and garbage"
+          + " collection are then not the scorer's. Topics get a prefix unique to the run and are"
+          + " deleted at the end.")
+  String bootstrapServers;
+
+  @Option(names = "--kafka-properties", paramLabel = "FILE",
+      description = "Kafka client properties (security.protocol, sasl.*, ssl.*) for --bootstrap-servers.")
+  Path kafkaProperties;
+
+  @Option(names = "--replication-factor", paramLabel = "N",
+      description = "Replicas of each benchmark topic on --bootstrap-servers (default: min(3, brokers)).")
+  Short replicationFactor;
+
   @Option(names = "--streams-property", paramLabel = "KEY=VALUE",
       description = "A Kafka Streams property for every run, after the scorer's own (repeatable;"
           + " for experiments, e.g. max.task.idle.ms=-1).")
@@ -145,6 +160,7 @@ public final class BenchScoringCommand implements Callable<Integer> {
           .optWarmUpRun(!noWarmUpRun)
           .optWarmUpSeconds(warmUpSeconds)
           .optStreamsProperties(streamsProperties)
+          .optCluster(bootstrapServers, kafkaProperties, java.util.Optional.ofNullable(replicationFactor))
           .optProgress(noProgress ? ScoringBenchmark.Progress.NONE : new Bar())
           .build();
     } catch (IllegalArgumentException e) {
@@ -179,6 +195,12 @@ public final class BenchScoringCommand implements Callable<Integer> {
     // The same scores from produce to the scorer's flush: what is left of the latency is the commit.
     out.put("scored_p50_ms", r.scorer().scoredP(50));
     out.put("scored_p99_ms", r.scorer().scoredP(99));
+    // The constant model at the same offered load: what the pipeline costs without DIEN.
+    out.put("constant_p50_ms", r.constant().p(50));
+    out.put("constant_p99_ms", r.constant().p(99));
+    out.put("constant_scored_p99_ms", r.constant().scoredP(99));
+    // Where the broker ran: in this process its CPU is counted in the per-CPU-second figures.
+    out.put("broker", r.brokerInProcess() ? "in-process" : "external");
     out.put("model", model.toLowerCase(Locale.ROOT));
     out.put("parameters", r.parameterCount());
     out.put("batch_size", batchSize);
@@ -228,6 +250,9 @@ public final class BenchScoringCommand implements Callable<Integer> {
             + " p99 %.0f ms, p99.9 %.0f ms%n", Math.round(r.scorer().perSecond()),
         Math.round(r.constant().perSecond()), r.ratio(), Math.round(r.scorer().offeredPerSecond()),
         r.scorer().p(50), r.scorer().p(99), r.scorer().p(99.9));
+    err.printf(Locale.ROOT, "constant model at the same load: p50 %.0f ms, p99 %.0f ms (produce to"
+            + " scored p99 %.0f ms)%n", r.constant().p(50), r.constant().p(99),
+        r.constant().scoredP(99));
     err.printf(Locale.ROOT, "per CPU second: dien %d, constant %d, ratio %.2f%n",
         Math.round(r.scorer().perCpuSecond()), Math.round(r.constant().perCpuSecond()),
         r.cpuRatio());

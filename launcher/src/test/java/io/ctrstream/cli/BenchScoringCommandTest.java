@@ -2,12 +2,20 @@ package io.ctrstream.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ctrstream.kafka.EmbeddedKafka;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -53,11 +61,54 @@ class BenchScoringCommandTest {
     double p999 = json.get("p999_ms").asDouble();
     assertThat(p50).isGreaterThanOrEqualTo(0).isLessThanOrEqualTo(p99);
     assertThat(p99).isLessThanOrEqualTo(p999);
+    // the constant model's latency, at the same offered load
+    double constantP50 = json.get("constant_p50_ms").asDouble();
+    assertThat(constantP50).isGreaterThanOrEqualTo(0)
+        .isLessThanOrEqualTo(json.get("constant_p99_ms").asDouble());
     // the main run (100 ms, batch 16) and commit 50 ms at batch 16, in commit order
     assertThat(json.get("table")).hasSize(2);
     assertThat(json.get("table").get(0).get("commit_interval_ms").asInt()).isEqualTo(50);
     assertThat(json.get("table").get(1).get("scorer_per_s").asDouble()).isEqualTo(scorer);
     assertThat(json.get("recommended").get("commit_interval_ms").asInt()).isIn(50, 100);
+  }
+
+  @Test
+  void runsAgainstARunningClusterAndDeletesItsTopicsAfterwards() throws Exception {
+    try (EmbeddedKafka kafka = EmbeddedKafka.builder().start();
+        Admin admin = Admin.create(kafka.clientConfig())) {
+      kafka.createTopics(List.of(new NewTopic("someone-elses", 1, (short) 1)));
+      ByteArrayOutputStream captured = new ByteArrayOutputStream();
+      PrintStream old = System.out;
+      int rc;
+      try {
+        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        rc = Ctr.commandLine().execute("bench", "scoring", "--bootstrap-servers",
+            kafka.bootstrapServers(), "--replication-factor", "1", "--model", "tiny", "--users",
+            "10", "--movies", "40", "--ratings-per-user", "4", "--impressions", "200",
+            "--sweep-impressions", "100", "--offered-per-s", "100", "--latency-seconds", "1",
+            "--batch-size", "16", "--commit-interval", "100", "--batch-sizes", "16",
+            "--commit-intervals", "100", "--no-warm-up-run", "--no-progress");
+      } finally {
+        System.setOut(old);
+      }
+      assertThat(rc).isZero();
+      JsonNode json = new ObjectMapper().readTree(captured.toString(StandardCharsets.UTF_8).trim());
+      assertThat(json.get("broker").asText()).isEqualTo("external");
+      assertThat(json.get("scorer_per_s").asDouble()).isPositive();
+      assertThat(json.get("constant_p99_ms").asDouble()).isGreaterThanOrEqualTo(0);
+      // the benchmark's topics and its applications' changelogs are gone; the rest is untouched
+      // (deletion reaches the broker's metadata a moment after the controller acknowledges it)
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+        Set<String> left = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+        assertThat(left).contains("someone-elses").noneMatch(t -> t.startsWith("ctr-bench-"));
+      });
+    }
+  }
+
+  @Test
+  void clusterSettingsWithoutAClusterAreRefused() {
+    assertThat(Ctr.commandLine().execute("bench", "scoring", "--replication-factor", "2"))
+        .isEqualTo(2);
   }
 
   @Test

@@ -29,6 +29,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -48,8 +49,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * End-to-end scoring benchmark on one in-process broker, in one process and one call of {@link
- * #run()}.
+ * End-to-end scoring benchmark, in one process and one call of {@link #run()}, on a broker started
+ * in this process (the default) or on a running cluster ({@link Builder#optCluster}; the broker's
+ * CPU is then not in the per-CPU-second figures, which count this process).
  *
  * <p>A first, discarded run warms the JVM up. Every run gets topics of its own (a prefix per run), a fresh application id and state
  * directory, the same workload ({@link BenchWorkload}: movies, profiles and a history preload of
@@ -66,7 +68,9 @@ import org.slf4j.LoggerFactory;
  *
  * The main comparison is the DIEN model against the same topology with the model call replaced by
  * a constant ({@link PriorScorer}), both at the main batch size and commit interval; the offered
- * load defaults to half the DIEN peak measured just before on the same instance. A sweep then repeats peak and latency (at the same offered
+ * load defaults to half the DIEN peak measured just before on the same instance, and the constant
+ * run's latency is measured at that same load: the floor of what the pipeline without the model
+ * costs. A sweep then repeats peak and latency (at the same offered
  * load) for each commit interval at the main batch size and each batch size at the main commit
  * interval. The scorer runs as the service does: {@link ScorerConfig#toStreamsProperties()},
  * exactly_once_v2, one stream thread, with only {@code commit.interval.ms} added.
@@ -136,11 +140,12 @@ public final class ScoringBenchmark {
    * Everything measured.
    *
    * @param scorer the DIEN run at the main settings (with latency)
-   * @param constant the constant-model run at the main settings (peak only)
+   * @param constant the constant-model run at the main settings, its latency at the DIEN run's
+   *     offered load
    * @param sweep the DIEN runs of the commit-interval and batch-size sweep, the main run included
    */
   public record Result(Run scorer, Run constant, List<Run> sweep, double meanPositivesPerUser,
-      long parameterCount) {
+      long parameterCount, boolean brokerInProcess) {
     public double ratio() {
       return scorer.perSecond() / constant.perSecond();
     }
@@ -194,9 +199,13 @@ public final class ScoringBenchmark {
     };
     Supplier<BatchScorer> constant = () -> new ConstantScorer(0.5);
     Path stateRoot = Files.createTempDirectory("ctr-bench-state-");
-    b.progress.begin("starting the in-process broker", 1);
-    try (EmbeddedKafka kafka = EmbeddedKafka.builder().start()) {
+    b.progress.begin(b.bootstrapServers == null ? "starting the in-process broker"
+        : "connecting to " + b.bootstrapServers, 1);
+    try (BenchCluster kafka = b.bootstrapServers == null
+        ? BenchCluster.inProcess(EmbeddedKafka.builder())
+        : BenchCluster.external(b.bootstrapServers, b.kafkaProperties, b.replicationFactor)) {
       b.progress.end();
+      LOG.info("benchmark against the {}", kafka.describe());
       // A discarded first run: in a fresh JVM the JIT is still compiling the broker, client,
       // Streams and model code, which made whichever run came first look several times slower.
       // Its paced phase matters as much as its peak: a minute into the process C2 still took
@@ -206,12 +215,14 @@ public final class ScoringBenchmark {
             b.sweepImpressions, peak -> b.offeredPerSecond > 0 ? b.offeredPerSecond : peak / 2,
             b.warmUpSeconds);
       }
-      Run constantRun = runOnce(kafka, workload, stateRoot, "constant", constant, b.batchSize,
-          b.commitIntervalMs, b.impressions, peak -> 0, 0);
       Run main = runOnce(kafka, workload, stateRoot, "dien", dien, b.batchSize,
           b.commitIntervalMs, b.impressions,
           peak -> b.offeredPerSecond > 0 ? b.offeredPerSecond : peak / 2, b.latencySeconds);
       double offered = main.offeredPerSecond();
+      // The same load through the same topology with no model: the latency the broker, Streams
+      // and the exactly-once commit cost by themselves, which no model can go below.
+      Run constantRun = runOnce(kafka, workload, stateRoot, "constant", constant, b.batchSize,
+          b.commitIntervalMs, b.impressions, peak -> offered, b.latencySeconds);
       List<Run> sweep = new ArrayList<>();
       sweep.add(main);
       for (long commit : b.commitIntervals) {
@@ -227,7 +238,8 @@ public final class ScoringBenchmark {
         }
       }
       sweep.sort(Comparator.comparingLong(Run::commitIntervalMs).thenComparingInt(Run::batchSize));
-      return new Result(main, constantRun, sweep, workload.meanPositives(), params);
+      return new Result(main, constantRun, sweep, workload.meanPositives(), params,
+          kafka.inProcess());
     } finally {
       deleteTree(stateRoot);
     }
@@ -239,17 +251,17 @@ public final class ScoringBenchmark {
    * offeredFromPeak(peak)} impressions per second for {@code latencySeconds} (none when either
    * is 0).
    */
-  private Run runOnce(EmbeddedKafka kafka, BenchWorkload workload, Path stateRoot, String scorer,
+  private Run runOnce(BenchCluster kafka, BenchWorkload workload, Path stateRoot, String scorer,
       Supplier<BatchScorer> factory, int batchSize, long commitMs, long peakImpressions,
       DoubleUnaryOperator offeredFromPeak, double latencySeconds) throws InterruptedException {
     int run = ++runs;
     String label = String.format(java.util.Locale.ROOT, "run %d: %s batch %d commit %d ms", run,
         scorer, batchSize, commitMs);
-    Topics topics = Topics.withPrefix("bench" + run + ".");
-    kafka.createTopics(topics.newTopics((short) 1));
-    ScorerConfig config = ScorerConfig.fromMap(Map.of(
+    Topics topics = Topics.withPrefix(kafka.namePrefix() + run + ".");
+    kafka.createTopics(topics);
+    Map<String, String> settings = new HashMap<>(Map.of(
         "bootstrap.servers", kafka.bootstrapServers(),
-        "application.id", "ctr-bench-" + run,
+        "application.id", kafka.namePrefix() + run + "-app",
         "topic.prefix", topics.prefix(),
         "state.dir", stateRoot.resolve("run" + run).toString(),
         "batch.size", Integer.toString(batchSize),
@@ -257,11 +269,15 @@ public final class ScoringBenchmark {
         "history.length", Integer.toString(BenchModel.HISTORY_LENGTH),
         "http.port", "0",
         "commit.interval.ms", Long.toString(commitMs)));
+    if (b.kafkaProperties != null) {
+      settings.put("kafka.properties", b.kafkaProperties.toString());
+    }
+    ScorerConfig config = ScorerConfig.fromMap(settings);
     Properties props = config.toStreamsProperties();
     props.putAll(b.streamsProperties);
-    SwappableModelProvider models = new SwappableModelProvider(0.5);
-    models.release("bench-" + scorer, factory);
     ScorerMetrics metrics = ScorerMetrics.inMemory();
+    SwappableModelProvider models = new SwappableModelProvider(0.5, metrics);
+    models.release("bench-" + scorer, factory);
     Map<String, Object> producerConfig = new HashMap<>(kafka.clientConfig());
     producerConfig.put(ProducerConfig.LINGER_MS_CONFIG, 1);
     producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -298,6 +314,7 @@ public final class ScoringBenchmark {
       await(label + " warm-up", warm, () -> watcher.count('w'));
 
       b.progress.begin(label + " peak", peakImpressions);
+      PhaseStats beforePeak = PhaseStats.of(metrics);
       long cpu0 = processCpuNanos();
       produce(producer, topics, workload, random, 'p', peakImpressions, 0, null);
       awaitCount(peakImpressions, () -> watcher.count('p'));
@@ -305,8 +322,9 @@ public final class ScoringBenchmark {
       b.progress.end();
       double perSecond = peakImpressions * 1000.0 / Math.max(1, watcher.peakSpanMs());
       double perCpuSecond = cpu > 0 ? peakImpressions / (cpu / 1e9) : Double.NaN;
-      LOG.info("{}: peak {} scores/s, {} per CPU second, load average {}", label,
-          Math.round(perSecond), Math.round(perCpuSecond), loadAverage());
+      LOG.info("{}: peak {} scores/s, {} per CPU second, load average {}; {}", label,
+          Math.round(perSecond), Math.round(perCpuSecond), loadAverage(),
+          PhaseStats.of(metrics).since(beforePeak));
 
       double offered = offeredFromPeak.applyAsDouble(perSecond);
       Histogram latency = null;
@@ -316,6 +334,7 @@ public final class ScoringBenchmark {
         long n = Math.max(1, Math.round(offered * latencySeconds));
         b.progress.begin(String.format(java.util.Locale.ROOT, "%s latency at %.0f/s", label,
             offered), n);
+        PhaseStats beforeLatency = PhaseStats.of(metrics);
         long begin = System.nanoTime();
         produce(producer, topics, workload, random, 'l', n, offered, () -> watcher.count('l'));
         achieved = n / ((System.nanoTime() - begin) / 1e9);
@@ -323,9 +342,11 @@ public final class ScoringBenchmark {
         b.progress.end();
         latency = watcher.latency();
         untilScored = watcher.untilScored();
-        LOG.info("{}: latency p50 {} ms, p99 {} ms at {}/s offered (produce to scored: p50 {} ms, p99 {} ms)",
-            label, latency.getValueAtPercentile(50), latency.getValueAtPercentile(99), Math.round(offered),
-            untilScored.getValueAtPercentile(50), untilScored.getValueAtPercentile(99));
+        LOG.info("{}: latency p50 {} ms, p99 {} ms at {}/s offered (produce to scored: p50 {} ms,"
+                + " p99 {} ms); {}", label, latency.getValueAtPercentile(50),
+            latency.getValueAtPercentile(99), Math.round(offered),
+            untilScored.getValueAtPercentile(50), untilScored.getValueAtPercentile(99),
+            PhaseStats.of(metrics).since(beforeLatency));
       }
       streams.close(Duration.ofSeconds(30));
       streams.cleanUp(); // a benchmark's state is not kept
@@ -419,6 +440,43 @@ public final class ScoringBenchmark {
     }
   }
 
+  /**
+   * Cumulative totals of the scorer's own meters; the difference of two snapshots describes one
+   * phase: how many batches, how full, how long the model took, and how late impressions reached
+   * the scorer and how long they waited for their batch (means: the meters' percentiles cover a
+   * sliding window that mixes phases).
+   */
+  record PhaseStats(long batches, double rows, long modelCalls, double modelMs, long arrivals,
+      double lagMs, long ages, double ageMs) {
+    static PhaseStats of(ScorerMetrics metrics) {
+      var registry = metrics.registry();
+      var size = registry.find("ctr.batch.size").summary();
+      var model = registry.find("ctr.score.latency").timer();
+      var lag = registry.find("ctr.impression.lag").timer();
+      var age = registry.find("ctr.batch.age").timer();
+      return new PhaseStats(size == null ? 0 : size.count(), size == null ? 0 : size.totalAmount(),
+          model == null ? 0 : model.count(),
+          model == null ? 0 : model.totalTime(TimeUnit.MILLISECONDS),
+          lag == null ? 0 : lag.count(), lag == null ? 0 : lag.totalTime(TimeUnit.MILLISECONDS),
+          age == null ? 0 : age.count(), age == null ? 0 : age.totalTime(TimeUnit.MILLISECONDS));
+    }
+
+    /** What happened between {@code before} and this snapshot, as one readable line. */
+    String since(PhaseStats before) {
+      long n = batches - before.batches;
+      long calls = modelCalls - before.modelCalls;
+      long arrived = arrivals - before.arrivals;
+      long aged = ages - before.ages;
+      return String.format(java.util.Locale.ROOT,
+          "%d batches of %.1f rows on average, model %.2f ms per batch (%.0f ms in all),"
+              + " impressions reached the scorer %.1f ms after they were sent and the oldest of a"
+              + " batch waited %.1f ms (means)", n, n == 0 ? 0 : (rows - before.rows) / n,
+          calls == 0 ? 0 : (modelMs - before.modelMs) / calls, modelMs - before.modelMs,
+          arrived == 0 ? 0 : (lagMs - before.lagMs) / arrived,
+          aged == 0 ? 0 : (ageMs - before.ageMs) / aged);
+    }
+  }
+
   /** The model call replaced by a constant: the cost of everything but the model. */
   private static final class ConstantScorer implements BatchScorer {
     private final PriorScorer prior;
@@ -462,8 +520,27 @@ public final class ScoringBenchmark {
     private boolean warmUpRun = true;
     private double warmUpSeconds = 40;
     private Map<String, String> streamsProperties = Map.of();
+    private String bootstrapServers;
+    private Path kafkaProperties;
+    private Optional<Short> replicationFactor = Optional.empty();
 
     private Builder() {}
+
+    /**
+     * Runs against this running cluster instead of a broker started in this process (default:
+     * null, in-process). Its topics get a prefix unique to the invocation and are deleted at the
+     * end.
+     *
+     * @param kafkaProperties client properties file (SASL/SSL) or null
+     * @param replicationFactor replicas per benchmark topic; empty: min(3, brokers)
+     */
+    public Builder optCluster(String bootstrapServers, Path kafkaProperties,
+        Optional<Short> replicationFactor) {
+      this.bootstrapServers = bootstrapServers;
+      this.kafkaProperties = kafkaProperties;
+      this.replicationFactor = Objects.requireNonNull(replicationFactor, "replicationFactor");
+      return this;
+    }
 
     /**
      * Kafka Streams properties set on every run after the scorer's own (experiments such as
@@ -620,6 +697,19 @@ public final class ScoringBenchmark {
       }
       if (maxWaitMs < 1) {
         problems.add("max wait must be > 0 ms, got " + maxWaitMs);
+      }
+      if (bootstrapServers != null && bootstrapServers.isBlank()) {
+        problems.add("bootstrap servers must not be blank (leave them out for an in-process broker)");
+      }
+      if (replicationFactor.isPresent() && replicationFactor.get() < 1) {
+        problems.add("replication factor must be >= 1, got " + replicationFactor.get());
+      }
+      if (bootstrapServers == null && (kafkaProperties != null || replicationFactor.isPresent())) {
+        problems.add("Kafka properties and a replication factor are for a running cluster: give its"
+            + " bootstrap servers too");
+      }
+      if (kafkaProperties != null && !Files.isReadable(kafkaProperties)) {
+        problems.add("Kafka properties file " + kafkaProperties + " cannot be read");
       }
       if (timeout == null || timeout.isNegative() || timeout.isZero()) {
         problems.add("timeout must be > 0, got " + timeout);
