@@ -50,6 +50,11 @@ public final class BenchScoringCommand implements Callable<Integer> {
       description = "Users (each with a preloaded history). Default: ${DEFAULT-VALUE}.")
   int users;
 
+  @Option(names = "--partitions", defaultValue = "4",
+      description = "Partitions of impressions, ratings, users and scores: one scorer task, with its"
+          + " own micro-batch, each. Default: ${DEFAULT-VALUE}.")
+  int partitions;
+
   @Option(names = "--movies", defaultValue = "3706",
       description = "Catalog size (MovieLens-1M: 3706). Default: ${DEFAULT-VALUE}.")
   int movies;
@@ -145,6 +150,7 @@ public final class BenchScoringCommand implements Callable<Integer> {
           .optImpressions(impressions)
           .optSweepImpressions(sweepImpressions)
           .optUsers(users)
+          .optPartitions(partitions)
           .optMovies(movies)
           .optRatingsPerUser(ratingsPerUser)
           .optOfferedPerSecond(offeredPerSecond)
@@ -208,6 +214,7 @@ public final class BenchScoringCommand implements Callable<Integer> {
     out.put("max_wait_ms", maxWaitMs);
     out.put("impressions", impressions);
     out.put("users", users);
+    out.put("partitions", partitions);
     out.put("mean_positives_per_user", round(r.meanPositivesPerUser(), 2));
     // The scorer's default unless a --streams-property overrode it.
     out.put("processing_guarantee",

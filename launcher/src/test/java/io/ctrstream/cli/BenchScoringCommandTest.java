@@ -35,8 +35,8 @@ class BenchScoringCommandTest {
     int rc;
     try {
       System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-      rc = Ctr.commandLine().execute("bench", "scoring", "--model", "tiny", "--users", "20",
-          "--movies", "60", "--ratings-per-user", "4", "--impressions", "400",
+      rc = Ctr.commandLine().execute("bench", "scoring", "--model", "tiny", "--partitions", "2",
+          "--users", "20", "--movies", "60", "--ratings-per-user", "4", "--impressions", "400",
           "--sweep-impressions", "200", "--offered-per-s", "100", "--latency-seconds", "1",
           "--batch-size", "16", "--commit-interval", "100", "--batch-sizes", "16",
           "--commit-intervals", "50,100", "--no-warm-up-run", "--no-progress");
@@ -56,6 +56,7 @@ class BenchScoringCommandTest {
     assertThat(json.get("ratio").asDouble()).isCloseTo(scorer / constant,
         within(0.01 + 0.01 * scorer / constant));
     assertThat(json.get("offered_per_s").asDouble()).isEqualTo(100);
+    assertThat(json.get("partitions").asInt()).isEqualTo(2);
     double p50 = json.get("p50_ms").asDouble();
     double p99 = json.get("p99_ms").asDouble();
     double p999 = json.get("p999_ms").asDouble();

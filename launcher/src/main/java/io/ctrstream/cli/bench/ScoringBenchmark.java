@@ -257,7 +257,8 @@ public final class ScoringBenchmark {
     int run = ++runs;
     String label = String.format(java.util.Locale.ROOT, "run %d: %s batch %d commit %d ms", run,
         scorer, batchSize, commitMs);
-    Topics topics = Topics.withPrefix(kafka.namePrefix() + run + ".");
+    Topics topics = Topics.builder().optPrefix(kafka.namePrefix() + run + ".")
+        .optUserPartitions(b.partitions).build();
     kafka.createTopics(topics);
     Map<String, String> settings = new HashMap<>(Map.of(
         "bootstrap.servers", kafka.bootstrapServers(),
@@ -521,6 +522,7 @@ public final class ScoringBenchmark {
     private double warmUpSeconds = 40;
     private Map<String, String> streamsProperties = Map.of();
     private String bootstrapServers;
+    private int partitions = 4;
     private Path kafkaProperties;
     private Optional<Short> replicationFactor = Optional.empty();
 
@@ -548,6 +550,15 @@ public final class ScoringBenchmark {
      */
     public Builder optStreamsProperties(Map<String, String> properties) {
       this.streamsProperties = Map.copyOf(properties);
+      return this;
+    }
+
+    /**
+     * Partitions of the user-keyed topics (default 4, as the service's topics): each is a task
+     * with its own micro-batch, so at a given load more partitions mean smaller batches.
+     */
+    public Builder optPartitions(int partitions) {
+      this.partitions = partitions;
       return this;
     }
 
@@ -669,6 +680,9 @@ public final class ScoringBenchmark {
       }
       if (sweepImpressions < 1) {
         problems.add("sweep impressions must be > 0, got " + sweepImpressions);
+      }
+      if (partitions < 1) {
+        problems.add("partitions must be > 0, got " + partitions);
       }
       if (users < 1) {
         problems.add("users must be > 0, got " + users);
