@@ -6,7 +6,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One task's scorer, swapped between batches. {@link #forNextBatch()} is the only way to get it:
+ * One stream thread's scorer, swapped between batches. {@link #forNextBatch()} is the only way to get it:
  * if the provider's generation moved since the scorer was made, a new scorer is made first and
  * the old one (whose last batch has finished, since batches run on this thread one at a time) is
  * closed. Belongs to one stream thread; not thread-safe.
@@ -18,7 +18,7 @@ public final class ScorerSlot implements AutoCloseable {
   private BatchScorer scorer;
   private long generation;
 
-  /** Creates the first scorer now (in the task's {@code init()}). */
+  /** Creates the first scorer now. */
   public ScorerSlot(ModelProvider provider) {
     this.provider = Objects.requireNonNull(provider, "provider");
     this.generation = provider.generation();

@@ -4,34 +4,44 @@ import io.ctrstream.schemas.Impression;
 import io.ctrstream.streams.state.BufferedImpression;
 import io.ctrstream.streams.state.CompositeKey;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
+import java.util.Map;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * Impressions accepted but not yet scored, in arrival order.
+ * One task's impressions accepted but not yet sent out with their score, in arrival order: first
+ * those already scored (by a {@link ThreadBatch} call, which may have been made by another task of
+ * the same stream thread) and waiting for this task to emit them, then those not yet scored.
  *
  * <p>The logged store {@code score-buffer} (key: zero-padded sequence number) is what makes the
  * buffer durable: an impression acknowledged at a commit is in the changelog, and if the process
- * dies before its batch is scored, the restored buffer is read back on init and scored by the next
- * flush. While the task runs the store is only written (one put per impression, one delete per
- * scored one); what a flush scores comes from the in-memory copy kept beside it. Reading the store
- * back on every flush would cost a range scan (which Kafka Streams meters by registering and
- * unregistering an open-iterator metric each time) and a deserialisation per row.
+ * dies before its score is emitted, the restored buffer is read back on init and scored again by
+ * the next flush (scores held in memory are never relied on across a restart). While the task
+ * runs the store is only written (one put per impression, one delete per emitted one); what a
+ * flush scores comes from the in-memory copy kept beside it. Reading the store back on every
+ * flush would cost a range scan (which Kafka Streams meters by registering and unregistering an
+ * open-iterator metric each time) and a deserialisation per row.
  *
  * <p>The buffer also knows which (user, movie) pairs it holds, so a rating can tell in O(1)
- * whether its impression is still waiting for its batch.
+ * whether its impression is still waiting for its score to go out.
  */
 final class MicroBatchBuffer {
   private final KeyValueStore<String, BufferedImpression> store;
   private final List<KeyValue<String, BufferedImpression>> entries = new ArrayList<>();
-  private final Set<String> pairs = new HashSet<>(); // (user, movie) keys; cleared with the rest
+  private final List<Long> acceptedAt = new ArrayList<>(); // wall clock, beside entries
+  private final Map<String, Integer> pairs = new HashMap<>(); // (user, movie) key -> entries held
+  private final List<Scored> scored = new ArrayList<>(); // scores of entries[0 .. scored.size())
   private long nextSequence;
-  private long oldestAcceptedAt;
+
+  /** The score of one buffered impression, and the model that gave it. */
+  record Scored(float probability, String modelVersion) {}
+
+  /** An impression with its score, ready to be emitted. */
+  record Ready(BufferedImpression impression, float probability, String modelVersion) {}
 
   /**
    * @param now wall-clock time used as the acceptance time of impressions restored from the store
@@ -42,22 +52,19 @@ final class MicroBatchBuffer {
       while (it.hasNext()) {
         KeyValue<String, BufferedImpression> kv = it.next();
         nextSequence = Math.max(nextSequence, Long.parseLong(kv.key) + 1);
-        track(kv);
+        track(kv, now);
       }
     }
-    oldestAcceptedAt = entries.isEmpty() ? Long.MAX_VALUE : now;
   }
 
-  /** Adds an impression; {@code now} (wall clock) dates it for {@link #oldestAcceptedAt()}. */
+  /** Adds an impression; {@code now} (wall clock) dates it for {@link #oldestUnscoredAt()}. */
   void append(BufferedImpression impression, long now) {
     KeyValue<String, BufferedImpression> kv = KeyValue.pair(key(nextSequence++), impression);
     store.put(kv.key, kv.value);
-    if (entries.isEmpty()) {
-      oldestAcceptedAt = now;
-    }
-    track(kv);
+    track(kv, now);
   }
 
+  /** Impressions held, scored or not. */
   int size() {
     return entries.size();
   }
@@ -66,35 +73,71 @@ final class MicroBatchBuffer {
     return entries.isEmpty();
   }
 
-  /** Whether an impression of this movie to this user is waiting in the buffer. */
+  /** Impressions not yet scored. */
+  int unscoredCount() {
+    return entries.size() - scored.size();
+  }
+
+  /** Whether some impressions are scored and wait to be emitted by this task. */
+  boolean hasScored() {
+    return !scored.isEmpty();
+  }
+
+  /** Whether an impression of this movie to this user is held (scored or not). */
   boolean holds(String userId, String movieId) {
-    return pairs.contains(CompositeKey.of(userId, movieId));
+    return pairs.containsKey(CompositeKey.of(userId, movieId));
   }
 
-  /** Wall-clock time the oldest buffered impression was accepted; {@code Long.MAX_VALUE} when empty. */
-  long oldestAcceptedAt() {
-    return oldestAcceptedAt;
+  /** Wall-clock time the oldest unscored impression was accepted; {@code Long.MAX_VALUE} if none. */
+  long oldestUnscoredAt() {
+    return unscoredCount() == 0 ? Long.MAX_VALUE : acceptedAt.get(scored.size());
   }
 
-  /** Everything buffered, oldest first (a copy); still buffered until {@link #clear}. */
-  List<KeyValue<String, BufferedImpression>> contents() {
-    return new ArrayList<>(entries);
-  }
-
-  /** Removes everything buffered (it has been scored), from the store too. */
-  void clear() {
-    for (KeyValue<String, BufferedImpression> kv : entries) {
-      store.delete(kv.key);
+  /** The impressions not yet scored, oldest first (a copy). */
+  List<BufferedImpression> unscored() {
+    List<BufferedImpression> out = new ArrayList<>(unscoredCount());
+    for (int i = scored.size(); i < entries.size(); i++) {
+      out.add(entries.get(i).value);
     }
-    entries.clear();
-    pairs.clear();
-    oldestAcceptedAt = Long.MAX_VALUE;
+    return out;
   }
 
-  private void track(KeyValue<String, BufferedImpression> kv) {
+  /**
+   * Records the scores of the impressions {@link #unscored()} returned, in the same order; the
+   * impressions stay buffered (and in the store) until {@link #takeScored()}.
+   */
+  void markScored(float[] probabilities, int from, int count, String modelVersion) {
+    if (count != unscoredCount()) {
+      throw new IllegalStateException(count + " scores for " + unscoredCount() + " unscored impressions");
+    }
+    for (int i = 0; i < count; i++) {
+      scored.add(new Scored(probabilities[from + i], modelVersion));
+    }
+  }
+
+  /** Removes the scored impressions (memory and store) and returns them with their scores, oldest first. */
+  List<Ready> takeScored() {
+    int n = scored.size();
+    List<Ready> out = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      KeyValue<String, BufferedImpression> kv = entries.get(i);
+      Scored s = scored.get(i);
+      out.add(new Ready(kv.value, s.probability(), s.modelVersion()));
+      store.delete(kv.key);
+      Impression imp = kv.value.impression();
+      pairs.computeIfPresent(CompositeKey.of(imp.userId(), imp.movieId()), (k, c) -> c == 1 ? null : c - 1);
+    }
+    entries.subList(0, n).clear();
+    acceptedAt.subList(0, n).clear();
+    scored.clear();
+    return out;
+  }
+
+  private void track(KeyValue<String, BufferedImpression> kv, long now) {
     entries.add(kv);
+    acceptedAt.add(now);
     Impression i = kv.value.impression();
-    pairs.add(CompositeKey.of(i.userId(), i.movieId()));
+    pairs.merge(CompositeKey.of(i.userId(), i.movieId()), 1, Integer::sum);
   }
 
   private static String key(long sequence) {

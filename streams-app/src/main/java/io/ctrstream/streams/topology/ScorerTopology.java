@@ -65,7 +65,8 @@ public final class ScorerTopology {
         Impression::userId, UserEvent.Shown::new, null, metrics, maxBytes), Nodes.IMPRESSIONS_SOURCE);
 
     // 5. Per user: history processor, feature assembly, micro-batch buffer, scoring, feedback.
-    t.addProcessor(Nodes.USER_EVENTS, () -> new UserEventProcessor(config, models, metrics),
+    ThreadBatch.Registry batches = new ThreadBatch.Registry(models, metrics);
+    t.addProcessor(Nodes.USER_EVENTS, () -> new UserEventProcessor(config, batches, metrics),
         Nodes.USERS_DECODER, Nodes.RATINGS_DECODER, Nodes.IMPRESSIONS_DECODER);
     t.addStateStore(logged(StoreNames.USER_STATE, JsonSerde.of(UserState.class)), Nodes.USER_EVENTS);
     t.addStateStore(logged(StoreNames.RATED, Serdes.Long()), Nodes.USER_EVENTS);

@@ -1,7 +1,5 @@
 package io.ctrstream.streams.topology;
 
-import io.ctrstream.dien.features.FeatureRow;
-import io.ctrstream.dien.serving.BatchScorer;
 import io.ctrstream.schemas.Feedback;
 import io.ctrstream.schemas.Impression;
 import io.ctrstream.schemas.Movie;
@@ -10,8 +8,6 @@ import io.ctrstream.schemas.Rating;
 import io.ctrstream.schemas.Score;
 import io.ctrstream.streams.config.ScorerConfig;
 import io.ctrstream.streams.metrics.ScorerMetrics;
-import io.ctrstream.streams.model.ModelProvider;
-import io.ctrstream.streams.model.ScorerSlot;
 import io.ctrstream.streams.state.BufferedImpression;
 import io.ctrstream.streams.state.CompositeKey;
 import io.ctrstream.streams.state.PendingImpression;
@@ -19,9 +15,7 @@ import io.ctrstream.streams.state.ServedFeatures;
 import io.ctrstream.streams.state.StoreNames;
 import io.ctrstream.streams.state.UserState;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -43,9 +37,12 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>Profile: replaces the profile in {@code user-state}.
  *   <li>Impression: assembles features with two reads ({@code user-state}, {@code catalog}) and
- *       appends them to the buffer. A buffer is scored when full, when its oldest impression has
- *       waited {@code batch.max.wait.ms} (checked on append, and by a wall-clock punctuator for a
- *       quiet stream); each scored impression becomes the pending one of its (user, movie).
+ *       appends them to the task's buffer. The unscored impressions of all tasks of the stream
+ *       thread are scored together ({@link ThreadBatch}) when they reach {@code batch.size}, or
+ *       when the oldest has waited {@code batch.max.wait.ms} (checked on append, and by a
+ *       wall-clock punctuator for a quiet stream); each task emits its own scores at its next
+ *       record or punctuation, and each emitted impression becomes the pending one of its
+ *       (user, movie).
  *   <li>Rating: first one feedback example: joined with the pending impression of that movie (the
  *       features and score as served) when one is within its window, else organic (features as of
  *       just before the rating). If an impression of that movie to that user is still in the
@@ -55,8 +52,9 @@ import org.slf4j.LoggerFactory;
  *   <li>A stream-time punctuator drops pending impressions whose window has passed.
  * </ul>
  *
- * <p>The scorer belongs to this task's thread: made in {@link #init}, swapped between batches by
- * {@link ScorerSlot}, closed in {@link #close}.
+ * <p>The scorer belongs to the stream thread ({@link ThreadBatch}): made at its first batch,
+ * swapped between batches by {@link io.ctrstream.streams.model.ScorerSlot}, closed when the
+ * thread's last task closes.
  */
 final class UserEventProcessor implements Processor<String, UserEvent, String, Object> {
   private static final Logger LOG = LoggerFactory.getLogger(UserEventProcessor.class);
@@ -66,7 +64,7 @@ final class UserEventProcessor implements Processor<String, UserEvent, String, O
   static final String NO_NEGATIVE = "";
 
   private final ScorerConfig config;
-  private final ModelProvider models;
+  private final ThreadBatch.Registry batches;
   private final ScorerMetrics metrics;
 
   private ProcessorContext<String, Object> context;
@@ -75,11 +73,11 @@ final class UserEventProcessor implements Processor<String, UserEvent, String, O
   private Catalog catalog;
   private PendingImpressions pending;
   private MicroBatchBuffer buffer;
-  private ScorerSlot scorer;
+  private ThreadBatch batch; // joined on the stream thread, at the first record or punctuation
 
-  UserEventProcessor(ScorerConfig config, ModelProvider models, ScorerMetrics metrics) {
+  UserEventProcessor(ScorerConfig config, ThreadBatch.Registry batches, ScorerMetrics metrics) {
     this.config = config;
-    this.models = models;
+    this.batches = batches;
     this.metrics = metrics;
   }
 
@@ -93,16 +91,17 @@ final class UserEventProcessor implements Processor<String, UserEvent, String, O
         context.getStateStore(StoreNames.PENDING), context.getStateStore(StoreNames.PENDING_EXPIRY));
     this.buffer = new MicroBatchBuffer(context.getStateStore(StoreNames.SCORE_BUFFER),
         context.currentSystemTimeMs());
-    this.scorer = new ScorerSlot(models);
     if (!buffer.isEmpty()) {
       LOG.info("task {}: {} impressions restored in the buffer; the next flush scores them",
           context.taskId(), buffer.size());
     }
-    // The punctuator flushes a quiet stream's partial batch; it fires at most every interval (it
-    // runs between polls), so a busy stream is flushed by age on append instead.
-    context.schedule(Duration.ofMillis(Math.max(1, config.maxBatchWaitMs() / 2)),
+    // The punctuator emits what another task's call scored for this one, and flushes a quiet
+    // stream's partial batch. It runs between polls, at most once a loop, so a busy stream is
+    // flushed by size and age on append instead.
+    context.schedule(Duration.ofMillis(Math.max(1, Math.min(5, config.maxBatchWaitMs() / 2))),
         PunctuationType.WALL_CLOCK_TIME, now -> {
-          if (now - buffer.oldestAcceptedAt() >= config.maxBatchWaitMs()) {
+          emitScored();
+          if (now - batch().oldestUnscoredAt() >= config.maxBatchWaitMs()) {
             flush();
           }
         });
@@ -112,6 +111,7 @@ final class UserEventProcessor implements Processor<String, UserEvent, String, O
 
   @Override
   public void process(Record<String, UserEvent> record) {
+    emitScored(); // what another task's call scored for this one, before anything newer
     UserEvent event = record.value();
     if (event instanceof UserEvent.ProfileChanged p) {
       onProfile(p);
@@ -139,8 +139,10 @@ final class UserEventProcessor implements Processor<String, UserEvent, String, O
     long now = context.currentSystemTimeMs();
     metrics.impressionLag(now - recordTimestamp);
     buffer.append(new BufferedImpression(impression, features, recordTimestamp), now);
-    // Full, or its oldest has waited long enough (the punctuator covers a quiet stream).
-    if (buffer.size() >= config.batchSize() || now - buffer.oldestAcceptedAt() >= config.maxBatchWaitMs()) {
+    // The thread's batch is full, or its oldest has waited long enough (the punctuator covers a
+    // quiet stream).
+    ThreadBatch b = batch();
+    if (b.unscoredCount() >= config.batchSize() || now - b.oldestUnscoredAt() >= config.maxBatchWaitMs()) {
       flush();
     }
   }
@@ -170,7 +172,7 @@ final class UserEventProcessor implements Processor<String, UserEvent, String, O
     String movieId = rating.movieId();
     int label = rating.positive() ? 1 : 0;
     if (buffer.holds(userId, movieId)) {
-      flush(); // its impression's batch has not run yet: score it now, so the example has the served score
+      flush(); // its impression's score has not gone out yet: score it now, so the example has the served score
     }
     PendingImpression joined = pending.get(userId, movieId);
     if (joined != null && joined.joins(rating.timestamp())) {
@@ -202,51 +204,54 @@ final class UserEventProcessor implements Processor<String, UserEvent, String, O
     return s == null ? UserState.EMPTY : s;
   }
 
-  /** Scores everything buffered as one batch and emits the scores. */
+  /** Scores the thread's batch (this task's impressions among them) and emits this task's scores. */
   private void flush() {
-    if (buffer.isEmpty()) {
+    if (buffer.unscoredCount() > 0) {
+      batch().scoreAll(context.currentSystemTimeMs());
+    }
+    emitScored();
+  }
+
+  /** The thread's batch, joined on first use: on the thread that runs this task. */
+  private ThreadBatch batch() {
+    if (batch == null) {
+      batch = batches.join(buffer);
+    }
+    return batch;
+  }
+
+  /** Emits this task's scored impressions (scored by its own call or another task's). */
+  private void emitScored() {
+    if (!buffer.hasScored()) {
       return;
     }
-    List<KeyValue<String, BufferedImpression>> batch = buffer.contents();
-    List<FeatureRow> rows = new ArrayList<>(batch.size());
-    for (KeyValue<String, BufferedImpression> kv : batch) {
-      Impression i = kv.value.impression();
-      rows.add(kv.value.features().toRow(i.userId(), i.movieId()));
-    }
-    BatchScorer model = scorer.forNextBatch();
-    float[] probabilities = model.score(rows);
-    String version = model.modelVersion();
-    if (probabilities == null || probabilities.length != rows.size()) {
-      throw new IllegalStateException("model " + version + " returned "
-          + (probabilities == null ? "null" : probabilities.length) + " scores for " + rows.size() + " rows");
-    }
-    boolean prior = Score.PRIOR_VERSION.equals(version);
     long now = context.currentSystemTimeMs();
-    metrics.batchAge(Math.max(0, now - buffer.oldestAcceptedAt()));
-    for (int i = 0; i < batch.size(); i++) {
-      BufferedImpression b = batch.get(i).value;
+    for (MicroBatchBuffer.Ready r : buffer.takeScored()) {
+      BufferedImpression b = r.impression();
       Impression imp = b.impression();
+      String version = r.modelVersion();
       // The model computes in float; its shortest decimal is what it meant (0.4, not 0.4000000059604645).
-      double p = Double.parseDouble(Float.toString(probabilities[i]));
+      double p = Double.parseDouble(Float.toString(r.probability()));
       if (!(p >= 0 && p <= 1)) {
         throw new IllegalStateException("model " + version + " gave score " + p + " for impression "
             + imp.impressionId() + "; a served model must give probabilities in [0, 1]");
       }
-      Score score = new Score(imp.impressionId(), imp.userId(), imp.movieId(), p, version, prior,
-          imp.timestamp(), now);
+      Score score = new Score(imp.impressionId(), imp.userId(), imp.movieId(), p, version,
+          Score.PRIOR_VERSION.equals(version), imp.timestamp(), now);
       context.forward(new Record<>(imp.userId(), (Object) score, b.recordTimestamp()), Nodes.SCORES_SINK);
       // Pending from now on: the latest impression of a pair replaces an older one.
       pending.put(imp.userId(), imp.movieId(), new PendingImpression(imp.impressionId(),
           imp.timestamp(), imp.timestamp() + config.pendingWindowMs(), b.features(), p, version));
     }
-    buffer.clear();
-    metrics.scored(batch.size(), prior);
   }
 
   @Override
   public void close() {
-    if (scorer != null) {
-      scorer.close();
+    // Scores not yet emitted are dropped: their impressions are still in the logged buffer, and
+    // whoever runs this task next scores them again.
+    if (batch != null) {
+      batches.leave(batch, buffer);
+      batch = null;
     }
   }
 }
