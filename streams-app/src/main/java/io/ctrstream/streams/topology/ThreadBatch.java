@@ -9,11 +9,8 @@ import io.ctrstream.streams.model.ModelProvider;
 import io.ctrstream.streams.model.ScorerSlot;
 import io.ctrstream.streams.state.BufferedImpression;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -37,7 +34,9 @@ import java.util.concurrent.ConcurrentHashMap;
 final class ThreadBatch {
   private final ModelProvider models;
   private final ScorerMetrics metrics;
-  private final Set<MicroBatchBuffer> members = Collections.newSetFromMap(new IdentityHashMap<>());
+  // In the order the tasks joined, so a call's rows come in a stable order; a buffer is equal
+  // only to itself.
+  private final List<MicroBatchBuffer> members = new ArrayList<>();
   private ScorerSlot scorer;
 
   private ThreadBatch(ModelProvider models, ScorerMetrics metrics) {
@@ -60,7 +59,9 @@ final class ThreadBatch {
     ThreadBatch join(MicroBatchBuffer buffer) {
       ThreadBatch batch = byThread.computeIfAbsent(Thread.currentThread(),
           t -> new ThreadBatch(models, metrics));
-      batch.members.add(buffer);
+      if (!batch.members.contains(buffer)) {
+        batch.members.add(buffer);
+      }
       return batch;
     }
 
@@ -71,7 +72,7 @@ final class ThreadBatch {
     void leave(ThreadBatch batch, MicroBatchBuffer buffer) {
       batch.members.remove(buffer);
       if (batch.members.isEmpty()) {
-        byThread.remove(Thread.currentThread(), batch);
+        byThread.values().remove(batch); // by value: whichever thread it was made on
         batch.closeScorer();
       }
     }
