@@ -78,6 +78,16 @@ final class ThreadBatch {
     }
   }
 
+  /** Whether {@code buffer} is a member (by identity). */
+  boolean has(MicroBatchBuffer buffer) {
+    for (MicroBatchBuffer b : members) {
+      if (b == buffer) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Unscored impressions of all member tasks. */
   int unscoredCount() {
     int n = 0;

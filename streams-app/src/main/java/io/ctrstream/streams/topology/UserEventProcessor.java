@@ -89,6 +89,11 @@ final class UserEventProcessor implements Processor<String, UserEvent, String, O
     this.catalog = new Catalog(context.getStateStore(StoreNames.CATALOG));
     this.pending = new PendingImpressions(
         context.getStateStore(StoreNames.PENDING), context.getStateStore(StoreNames.PENDING_EXPIRY));
+    if (batch != null) {
+      // Initialised again without a close in between: the old buffer must not stay a member.
+      batches.leave(batch, buffer);
+      batch = null;
+    }
     this.buffer = new MicroBatchBuffer(context.getStateStore(StoreNames.SCORE_BUFFER),
         context.currentSystemTimeMs());
     if (!buffer.isEmpty()) {
@@ -212,9 +217,12 @@ final class UserEventProcessor implements Processor<String, UserEvent, String, O
     emitScored();
   }
 
-  /** The thread's batch, joined on first use: on the thread that runs this task. */
+  /**
+   * The thread's batch, joined on first use, on the thread that runs this task; joined again if
+   * this task's current buffer is not a member (a buffer outside the batch would never be scored).
+   */
   private ThreadBatch batch() {
-    if (batch == null) {
+    if (batch == null || !batch.has(buffer)) {
       batch = batches.join(buffer);
     }
     return batch;

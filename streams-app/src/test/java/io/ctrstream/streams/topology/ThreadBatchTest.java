@@ -88,6 +88,8 @@ class ThreadBatchTest {
     ThreadBatch batch = registry.join(a);
     assertThat(registry.join(b)).as("one batch per thread").isSameAs(batch);
     registry.join(idle);
+    assertThat(batch.has(a)).isTrue();
+    assertThat(batch.has(new MicroBatchBuffer(store("d"), 0))).isFalse();
 
     a.append(impression("a1", "u1", "m1"), 5);
     b.append(impression("b1", "u2", "m2"), 3);
@@ -109,6 +111,7 @@ class ThreadBatchTest {
     assertThat(made.get(0).calls).hasSize(1);
 
     registry.leave(batch, a);
+    assertThat(batch.has(a)).isFalse();
     registry.leave(batch, b);
     assertThat(made.get(0).closed).isFalse();
     registry.leave(batch, idle);
