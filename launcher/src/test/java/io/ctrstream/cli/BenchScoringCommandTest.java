@@ -30,21 +30,13 @@ class BenchScoringCommandTest {
 
   @Test
   void smallRunPrintsOneJsonLine() throws Exception {
-    ByteArrayOutputStream captured = new ByteArrayOutputStream();
-    PrintStream old = System.out;
-    int rc;
-    try {
-      System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-      rc = Ctr.commandLine().execute("bench", "scoring", "--model", "tiny", "--partitions", "2",
-          "--users", "20", "--movies", "60", "--ratings-per-user", "4", "--impressions", "400",
-          "--sweep-impressions", "200", "--offered-per-s", "100", "--latency-seconds", "1",
-          "--batch-size", "16", "--commit-interval", "100", "--batch-sizes", "16",
-          "--commit-intervals", "50,100", "--no-warm-up-run", "--no-progress");
-    } finally {
-      System.setOut(old);
-    }
-    assertThat(rc).isZero();
-    String[] lines = captured.toString(StandardCharsets.UTF_8).trim().split("\n");
+    Run run = run("--model", "tiny", "--partitions", "2",
+        "--users", "20", "--movies", "60", "--ratings-per-user", "4", "--impressions", "400",
+        "--sweep-impressions", "200", "--offered-per-s", "100", "--latency-seconds", "1",
+        "--batch-size", "16", "--commit-interval", "100", "--batch-sizes", "16",
+        "--commit-intervals", "50,100", "--no-warm-up-run", "--no-progress");
+    assertThat(run.rc()).isZero();
+    String[] lines = run.stdout().trim().split("\n");
     assertThat(lines).hasSize(1);
     JsonNode json = new ObjectMapper().readTree(lines[0]);
     double scorer = json.get("scorer_per_s").asDouble();
@@ -78,22 +70,14 @@ class BenchScoringCommandTest {
     try (EmbeddedKafka kafka = EmbeddedKafka.builder().start();
         Admin admin = Admin.create(kafka.clientConfig())) {
       kafka.createTopics(List.of(new NewTopic("someone-elses", 1, (short) 1)));
-      ByteArrayOutputStream captured = new ByteArrayOutputStream();
-      PrintStream old = System.out;
-      int rc;
-      try {
-        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-        rc = Ctr.commandLine().execute("bench", "scoring", "--bootstrap-servers",
-            kafka.bootstrapServers(), "--replication-factor", "1", "--model", "tiny", "--users",
-            "10", "--movies", "40", "--ratings-per-user", "4", "--impressions", "200",
-            "--sweep-impressions", "100", "--offered-per-s", "100", "--latency-seconds", "1",
-            "--batch-size", "16", "--commit-interval", "100", "--batch-sizes", "16",
-            "--commit-intervals", "100", "--no-warm-up-run", "--no-progress");
-      } finally {
-        System.setOut(old);
-      }
-      assertThat(rc).isZero();
-      JsonNode json = new ObjectMapper().readTree(captured.toString(StandardCharsets.UTF_8).trim());
+      Run run = run("--bootstrap-servers",
+          kafka.bootstrapServers(), "--replication-factor", "1", "--model", "tiny", "--users",
+          "10", "--movies", "40", "--ratings-per-user", "4", "--impressions", "200",
+          "--sweep-impressions", "100", "--offered-per-s", "100", "--latency-seconds", "1",
+          "--batch-size", "16", "--commit-interval", "100", "--batch-sizes", "16",
+          "--commit-intervals", "100", "--no-warm-up-run", "--no-progress");
+      assertThat(run.rc()).isZero();
+      JsonNode json = new ObjectMapper().readTree(run.stdout().trim());
       assertThat(json.get("broker").asText()).isEqualTo("external");
       assertThat(json.get("scorer_per_s").asDouble()).isPositive();
       assertThat(json.get("constant_p99_ms").asDouble()).isGreaterThanOrEqualTo(0);
@@ -115,5 +99,25 @@ class BenchScoringCommandTest {
   @Test
   void unknownModelIsRefused() {
     assertThat(Ctr.commandLine().execute("bench", "scoring", "--model", "huge")).isEqualTo(2);
+  }
+
+  /** Exit code and stdout of one {@code ctr bench scoring} run. */
+  private record Run(int rc, String stdout) {}
+
+  /** Runs {@code ctr bench scoring args} with stdout captured. */
+  private static Run run(String... args) {
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    PrintStream old = System.out;
+    String[] command = new String[args.length + 2];
+    command[0] = "bench";
+    command[1] = "scoring";
+    System.arraycopy(args, 0, command, 2, args.length);
+    try {
+      System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+      int rc = Ctr.commandLine().execute(command);
+      return new Run(rc, captured.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setOut(old);
+    }
   }
 }
