@@ -19,6 +19,11 @@ import java.util.Objects;
  * @param userRatings how many ratings the user had given before this row, or {@code null} when
  *     unknown (read as 0); a feature only of encoders with {@code userStats}
  * @param userPositives how many of those were high (rating &gt;= 4), or {@code null} (read as 0)
+ * @param movieRatings how many ratings the candidate movie had received (from all users) when
+ *     the row was served, or {@code null} when unknown
+ * @param moviePositives how many of those were high, or {@code null} when unknown
+ * @param userGenre how the user has rated the candidate's genres lately, or {@code null} when
+ *     unknown
  */
 public record FeatureRow(
     String userId,
@@ -31,12 +36,23 @@ public record FeatureRow(
     List<String> history,
     List<String> negatives,
     Integer userRatings,
-    Integer userPositives) {
+    Integer userPositives,
+    Integer movieRatings,
+    Integer moviePositives,
+    UserGenreStats userGenre) {
 
   /** A row without the user's rating counts (the reference's layout has none). */
   public FeatureRow(String userId, Double age, String gender, String occupation, String zipCode,
       String movieId, List<String> genres, List<String> history, List<String> negatives) {
     this(userId, age, gender, occupation, zipCode, movieId, genres, history, negatives, null, null);
+  }
+
+  /** A row with the user's rating counts but without the served movie and genre statistics. */
+  public FeatureRow(String userId, Double age, String gender, String occupation, String zipCode,
+      String movieId, List<String> genres, List<String> history, List<String> negatives,
+      Integer userRatings, Integer userPositives) {
+    this(userId, age, gender, occupation, zipCode, movieId, genres, history, negatives,
+        userRatings, userPositives, null, null, null);
   }
 
   public FeatureRow {
