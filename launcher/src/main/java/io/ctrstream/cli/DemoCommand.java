@@ -50,7 +50,7 @@ public final class DemoCommand implements Callable<Integer> {
       description = "At most N ratings (the earliest); 0 for all (default).")
   long limit;
 
-  @Option(names = "--first-train-at", paramLabel = "FRACTION", defaultValue = "0.2",
+  @Option(names = "--first-train-at", paramLabel = "FRACTION", defaultValue = "0.05",
       description = "First training run when this share of the ratings is published."
           + " Default: ${DEFAULT-VALUE}.")
   double firstTrainAt;
@@ -81,6 +81,23 @@ public final class DemoCommand implements Callable<Integer> {
           + " rates what was shown), waiting at most this long; 0: right after its impression."
           + " Default: ${DEFAULT-VALUE}.")
   double scoreWaitSeconds;
+
+  @Option(names = "--wide", negatable = true, defaultValue = "true", fallbackValue = "true",
+      description = "The wide part: the served counters (the movie's and the user's rates and"
+          + " counts, the user's rates and shares of the candidate's genres) enter the final logit"
+          + " linearly beside DIEN's (--no-wide: without). Default: ${DEFAULT-VALUE}.")
+  boolean wide;
+
+  @Option(names = "--calibrate", negatable = true, defaultValue = "true", fallbackValue = "true",
+      description = "Platt-scale each candidate on its validation slice, so that the served score"
+          + " is a calibrated probability (--no-calibrate: raw). Default: ${DEFAULT-VALUE}.")
+  boolean calibrate;
+
+  @Option(names = "--full-retrain-every", paramLabel = "N", defaultValue = "4",
+      description = "Every N-th training run starts from scratch; the others start from the live"
+          + " model's weights (new ids get new rows). 1: always from scratch."
+          + " Default: ${DEFAULT-VALUE}.")
+  int fullRetrainEvery;
 
   @Option(names = "--history-affinity", negatable = true, defaultValue = "true",
       fallbackValue = "true",
@@ -118,6 +135,9 @@ public final class DemoCommand implements Callable<Integer> {
           .optTimeout(Duration.ofSeconds(Math.max(1, timeoutSeconds)))
           .optScoreWait(Duration.ofMillis(Math.round(scoreWaitSeconds * 1000)))
           .optHistoryAffinity(historyAffinity)
+          .optWide(wide)
+          .optCalibrate(calibrate)
+          .optFullRetrainEvery(fullRetrainEvery)
           .optWaitForTraining(waitForTraining)
           .build();
     } catch (IllegalArgumentException e) {

@@ -157,6 +157,23 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--no-progress", description = "Per-epoch lines only, no progress bars.")
   boolean noProgress;
 
+  @Option(names = "--wide", negatable = true, defaultValue = "true", fallbackValue = "true",
+      description = "The wide part: the served counters (the movie's and the user's rates and"
+          + " counts, the user's rates and shares of the candidate's genres) enter the final logit"
+          + " linearly beside DIEN's (--no-wide: without). Default: ${DEFAULT-VALUE}.")
+  boolean wide;
+
+  @Option(names = "--calibrate", negatable = true, defaultValue = "true", fallbackValue = "true",
+      description = "Platt-scale each candidate on its validation slice, so that the served score"
+          + " is a calibrated probability (--no-calibrate: raw). Default: ${DEFAULT-VALUE}.")
+  boolean calibrate;
+
+  @Option(names = "--full-retrain-every", paramLabel = "N", defaultValue = "4",
+      description = "Every N-th training run starts from scratch; the others start from the live"
+          + " model's weights (new ids get new rows). 1: always from scratch."
+          + " Default: ${DEFAULT-VALUE}.")
+  int fullRetrainEvery;
+
   @Option(names = "--history-affinity", negatable = true, defaultValue = "true",
       fallbackValue = "true",
       description = "One more feature: how well the candidate's genres match the genres of the"
@@ -216,7 +233,10 @@ public final class TrainCommand implements Callable<Integer> {
               .optMaxReleaseBytes(maxReleaseBytes)
               .optReportsDir(reports)
               .optPreset(preset)
-              .optHistoryAffinity(historyAffinity);
+              .optHistoryAffinity(historyAffinity)
+              .optWide(wide)
+              .optCalibrate(calibrate)
+              .optFullRetrainEvery(fullRetrainEvery);
       if (windowRecords != null) {
         b.optWindowRecords(windowRecords);
       }

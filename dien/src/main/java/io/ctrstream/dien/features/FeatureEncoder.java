@@ -78,6 +78,39 @@ public final class FeatureEncoder {
    */
   public static final String HISTORY_GENRE_AFFINITY = "historyGenreAffinity";
 
+  /** Wide: logit of the candidate's smoothed share of high ratings (served counts, real time). */
+  public static final String WIDE_MOVIE_RATE = "wideMovieRate";
+  /** Wide: the candidate's number of ratings, as log(1 + n) / log(1 + 1000). */
+  public static final String WIDE_MOVIE_COUNT = "wideMovieCount";
+  /** Wide: logit of the user's smoothed share of high ratings. */
+  public static final String WIDE_USER_RATE = "wideUserRate";
+  /** Wide: the user's number of ratings, as log(1 + n) / log(1 + 1000). */
+  public static final String WIDE_USER_COUNT = "wideUserCount";
+  /** Wide: logit of how the user liked the candidate's genres lately (recent counters). */
+  public static final String WIDE_GENRE_RECENT_RATE = "wideGenreRecentRate";
+  /** Wide: the same with the long counters. */
+  public static final String WIDE_GENRE_LONG_RATE = "wideGenreLongRate";
+  /**
+   * Wide: how much more of the user's recent attention went to the candidate's genres than
+   * those genres' share of all ratings, as a log ratio (0: as much as anyone).
+   */
+  public static final String WIDE_GENRE_RECENT_SHARE = "wideGenreRecentShare";
+  /** Wide: the same with the long counters. */
+  public static final String WIDE_GENRE_LONG_SHARE = "wideGenreLongShare";
+
+  /**
+   * The wide columns ({@link Options#wide()}), last in model order: the counters a recommender
+   * would otherwise serve on their own (movie rate, user rate, the user's rate and share of the
+   * candidate's genres), as logits and log counts, so that a linear part can add them up.
+   */
+  public static final List<String> WIDE =
+      List.of(WIDE_MOVIE_RATE, WIDE_MOVIE_COUNT, WIDE_USER_RATE, WIDE_USER_COUNT,
+          WIDE_GENRE_RECENT_RATE, WIDE_GENRE_LONG_RATE, WIDE_GENRE_RECENT_SHARE,
+          WIDE_GENRE_LONG_SHARE);
+
+  /** Pseudo-ratings of the user's own rate that smooth the genre rates. */
+  public static final double GENRE_RATE_PSEUDO_COUNT = 2;
+
   /** Pseudo-rows of the overall rate that smooth {@link #MOVIE_POSITIVE_RATE}. */
   public static final double MOVIE_RATE_PSEUDO_COUNT = 10;
 
@@ -108,6 +141,7 @@ public final class FeatureEncoder {
   private final Vocabulary negatives;
   private final MovieStats movieStats;
   private final Map<String, List<String>> movieGenres; // empty unless historyAffinity
+  private final Map<String, Double> genreShare; // empty unless wide
 
   /**
    * How to fit an encoder. Build with {@link #builder()}; every field is optional.
@@ -126,9 +160,14 @@ public final class FeatureEncoder {
    *     themselves; off in the reference's layout
    * @param historyAffinity whether {@link #HISTORY_GENRE_AFFINITY} is a numeric column (after the
    *     user statistics, before the movie statistics); off in the reference's layout
+   * @param wide whether the {@link #WIDE} columns come last: the served movie counts (falling
+   *     back to the training rows' counts for rows served without them), the user's counts and
+   *     genre statistics, as logits and log ratios; the wide part of a Wide &amp; Deep model.
+   *     Fitted with the labels (the overall rate); off in the reference's layout
    */
   public record Options(int minCount, int quantiles, int historyLength, int genresLength,
-      ItemTable itemTable, boolean userStats, boolean itemStats, boolean historyAffinity) {
+      ItemTable itemTable, boolean userStats, boolean itemStats, boolean historyAffinity,
+      boolean wide) {
 
     public Options {
       if (minCount < 1) {
@@ -156,6 +195,9 @@ public final class FeatureEncoder {
         n.add(MOVIE_POSITIVE_RATE);
         n.add(MOVIE_RATING_COUNT);
       }
+      if (wide) {
+        n.addAll(WIDE);
+      }
       return List.copyOf(n);
     }
 
@@ -178,8 +220,14 @@ public final class FeatureEncoder {
       private boolean userStats;
       private boolean itemStats;
       private boolean historyAffinity;
+      private boolean wide;
 
       private Builder() {}
+
+      public Builder optWide(boolean wide) {
+        this.wide = wide;
+        return this;
+      }
 
       public Builder optHistoryAffinity(boolean historyAffinity) {
         this.historyAffinity = historyAffinity;
@@ -223,7 +271,7 @@ public final class FeatureEncoder {
 
       public Options build() {
         return new Options(minCount, quantiles, historyLength, genresLength, itemTable, userStats,
-            itemStats, historyAffinity);
+            itemStats, historyAffinity, wide);
       }
     }
   }
@@ -254,15 +302,32 @@ public final class FeatureEncoder {
       return new MovieStats(rows.isEmpty() ? 0.5 : (double) positives / rows.size(), counts);
     }
 
-    /** Smoothed rate and scaled count of a movie, leaving out one row of label {@code own} if >= 0. */
-    void write(String movieId, int own, float[] out, int at) {
-      int[] c = counts.get(movieId);
+    /**
+     * A row's movie counts {high, all}: the served ones when the row has them (counted before it,
+     * so no leave-one-out), else the training rows', leaving out one row of label {@code own} if
+     * >= 0.
+     */
+    double[] counts(FeatureRow row, int own) {
+      if (row.movieRatings() != null) {
+        double n = Math.max(0, row.movieRatings());
+        double pos = row.moviePositives() == null ? 0 : Math.max(0, Math.min(n, row.moviePositives()));
+        return new double[] {pos, n};
+      }
+      int[] c = counts.get(row.movieId());
       double pos = c == null ? 0 : c[0];
       double n = c == null ? 0 : c[1];
       if (own >= 0 && n > 0) {
         pos -= own;
         n -= 1;
       }
+      return new double[] {pos, n};
+    }
+
+    /** Smoothed rate and scaled count of a row's movie ({@link #counts}). */
+    void write(FeatureRow row, int own, float[] out, int at) {
+      double[] c = counts(row, own);
+      double pos = c[0];
+      double n = c[1];
       out[at] = (float) ((pos + MOVIE_RATE_PSEUDO_COUNT * prior) / (n + MOVIE_RATE_PSEUDO_COUNT));
       out[at + 1] = (float) (Math.log1p(n) / LOG_1001);
     }
@@ -286,8 +351,13 @@ public final class FeatureEncoder {
       QuantileTransform age,
       Map<String, Vocabulary> vocabularies,
       MovieStats movieStats,
-      Map<String, List<String>> movieGenres) {
+      Map<String, List<String>> movieGenres,
+      Map<String, Double> genreShare) {
     this.options = Objects.requireNonNull(options, "options must not be null");
+    this.genreShare =
+        genreShare == null || !options.wide()
+            ? Map.of()
+            : Collections.unmodifiableMap(new TreeMap<>(genreShare));
     this.movieStats = movieStats == null ? MovieStats.NONE : movieStats;
     if (options.historyAffinity() && movieGenres == null) {
       throw new IllegalArgumentException(
@@ -325,8 +395,8 @@ public final class FeatureEncoder {
   /** Fits on unlabeled rows (e.g. the training rows' features). */
   public static FeatureEncoder fit(List<FeatureRow> rows, Options options) {
     Objects.requireNonNull(options, "options must not be null");
-    if (options.itemStats()) {
-      throw new IllegalArgumentException("itemStats needs labels: fit with fitLabeled");
+    if (options.itemStats() || options.wide()) {
+      throw new IllegalArgumentException("itemStats and wide need labels: fit with fitLabeled");
     }
     return fitFeatures(rows, options, null);
   }
@@ -437,7 +507,8 @@ public final class FeatureEncoder {
     v.put(HISTORY, shared ? v.get(MOVIE_ID) : historyCount.build(m));
     v.put(NEGATIVES, shared ? v.get(MOVIE_ID) : negativesCount.build(m));
     return new FeatureEncoder(options, QuantileTransform.fit(ages, options.quantiles()), v,
-        movieStats, options.historyAffinity() ? movieGenres(rows) : null);
+        movieStats, options.historyAffinity() ? movieGenres(rows) : null,
+        options.wide() ? genreShares(rows) : null);
   }
 
   /**
@@ -449,7 +520,8 @@ public final class FeatureEncoder {
     for (LabeledRow r : rows) {
       features.add(r.features());
     }
-    return fitFeatures(features, options, options.itemStats() ? MovieStats.fit(rows) : null);
+    return fitFeatures(
+        features, options, options.itemStats() || options.wide() ? MovieStats.fit(rows) : null);
   }
 
   /** Encodes rows for scoring ({@code labels} null). */
@@ -479,6 +551,63 @@ public final class FeatureEncoder {
       labels[i] = rows.get(i).label();
     }
     return encode(rows.size(), i -> rows.get(i).features(), labels, leaveOneOut);
+  }
+
+  /** The {@link #WIDE} columns of one row, from {@code at}. */
+  private void writeWide(FeatureRow row, int own, float[] out, int at) {
+    double prior = movieStats.prior();
+    double k = MOVIE_RATE_PSEUDO_COUNT;
+    double[] m = movieStats.counts(row, own);
+    out[at] = logit((m[0] + k * prior) / (m[1] + k));
+    out[at + 1] = (float) (Math.log1p(m[1]) / LOG_1001);
+    double n = row.userRatings() == null ? 0 : Math.max(0, row.userRatings());
+    double pos = row.userPositives() == null ? 0 : Math.max(0, Math.min(n, row.userPositives()));
+    double userRate = (pos + k * prior) / (n + k);
+    out[at + 2] = logit(userRate);
+    out[at + 3] = (float) (Math.log1p(n) / LOG_1001);
+    UserGenreStats g = row.userGenre() == null ? UserGenreStats.EMPTY : row.userGenre();
+    double a = GENRE_RATE_PSEUDO_COUNT;
+    out[at + 4] = logit((g.recentPositives() + a * userRate) / (g.recentRatings() + a));
+    out[at + 5] = logit((g.longPositives() + a * userRate) / (g.longRatings() + a));
+    double base = genreBase(row.genres());
+    out[at + 6] = base == 0 ? 0 : shareLift(g.recentRatings(), g.recentTotal(), base);
+    out[at + 7] = base == 0 ? 0 : shareLift(g.longRatings(), g.longTotal(), base);
+  }
+
+  /** log of (smoothed share of the user's ratings in the genres) / (their share of all ratings). */
+  private static float shareLift(double inGenres, double total, double base) {
+    return (float) Math.log((inGenres + base) / (total + 1) / base);
+  }
+
+  /** Mean share of all training ratings that the candidate's genres have; 0 without genres. */
+  private double genreBase(List<String> candidateGenres) {
+    if (candidateGenres.isEmpty() || genreShare.isEmpty()) {
+      return 0;
+    }
+    double floor = 1.0 / (2 * genreShare.size() + 2);
+    double sum = 0;
+    for (String g : candidateGenres) {
+      sum += Math.max(floor, genreShare.getOrDefault(g, floor));
+    }
+    return Math.min(1, sum / candidateGenres.size());
+  }
+
+  private static float logit(double p) {
+    double q = Math.min(1 - 1e-4, Math.max(1e-4, p));
+    return (float) Math.log(q / (1 - q));
+  }
+
+  /** Share of the rows whose candidate has each genre (for {@link Options#wide()}). */
+  private static Map<String, Double> genreShares(List<FeatureRow> rows) {
+    Map<String, Integer> counts = new TreeMap<>();
+    for (FeatureRow r : rows) {
+      for (String g : new java.util.LinkedHashSet<>(r.genres())) {
+        counts.merge(g, 1, Integer::sum);
+      }
+    }
+    Map<String, Double> out = new TreeMap<>();
+    counts.forEach((g, c) -> out.put(g, (double) c / rows.size()));
+    return out;
   }
 
   private interface RowAt {
@@ -512,7 +641,11 @@ public final class FeatureEncoder {
         numeric[i * nNum + (userStats ? 3 : 1)] = (float) affinity(row);
       }
       if (options.itemStats()) {
-        movieStats.write(row.movieId(), leaveOneOut ? (int) labels[i] : -1, numeric, i * nNum + nNum - 2);
+        movieStats.write(row, leaveOneOut ? (int) labels[i] : -1, numeric,
+            i * nNum + nNum - 2 - (options.wide() ? WIDE.size() : 0));
+      }
+      if (options.wide()) {
+        writeWide(row, leaveOneOut ? (int) labels[i] : -1, numeric, i * nNum + nNum - WIDE.size());
       }
       int c = i * nCat;
       categorical[c] = gender.index(row.gender());
@@ -555,7 +688,8 @@ public final class FeatureEncoder {
         .setPooledSequence(new SequenceFeature(GENRES, genres.size(), options.genresLength()))
         .setHistory(new SequenceFeature(HISTORY, history.size(), options.historyLength()))
         .setNegatives(new SequenceFeature(NEGATIVES, negatives.size(), options.historyLength()))
-        .optItemTable(options.itemTable());
+        .optItemTable(options.itemTable())
+        .optWideFeatures(options.wide() ? WIDE : List.of());
   }
 
   /**
@@ -650,8 +784,9 @@ public final class FeatureEncoder {
     try {
       return JSON.writerWithDefaultPrettyPrinter()
           .writeValueAsBytes(new State(FORMAT_VERSION, options, age, vocabularies(),
-              options.itemStats() ? movieStats : null,
-              options.historyAffinity() ? movieGenres : null));
+              options.itemStats() || options.wide() ? movieStats : null,
+              options.historyAffinity() ? movieGenres : null,
+              options.wide() ? genreShare : null));
     } catch (IOException e) {
       throw new IllegalStateException("an encoder always serialises", e);
     }
@@ -675,7 +810,7 @@ public final class FeatureEncoder {
               + (s == null ? null : s.formatVersion()));
     }
     return new FeatureEncoder(
-        s.options(), s.age(), s.vocabularies(), s.movieStats(), s.movieGenres());
+        s.options(), s.age(), s.vocabularies(), s.movieStats(), s.movieGenres(), s.genreShare());
   }
 
   private record State(
@@ -684,7 +819,8 @@ public final class FeatureEncoder {
       @JsonProperty("age") QuantileTransform age,
       @JsonProperty("vocabularies") Map<String, Vocabulary> vocabularies,
       @JsonProperty("movieStats") MovieStats movieStats,
-      @JsonProperty("movieGenres") Map<String, List<String>> movieGenres) {}
+      @JsonProperty("movieGenres") Map<String, List<String>> movieGenres,
+      @JsonProperty("genreShare") Map<String, Double> genreShare) {}
 
   @Override
   public boolean equals(Object o) {
@@ -694,7 +830,8 @@ public final class FeatureEncoder {
         && Arrays.equals(e.age.quantiles(), age.quantiles())
         && e.vocabularies().equals(vocabularies())
         && e.movieStats.equals(movieStats)
-        && e.movieGenres.equals(movieGenres);
+        && e.movieGenres.equals(movieGenres)
+        && e.genreShare.equals(genreShare);
   }
 
   @Override

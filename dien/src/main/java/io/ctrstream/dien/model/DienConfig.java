@@ -37,6 +37,13 @@ import java.util.Set;
  * @param pooledSequence the multi-valued feature that is max-pooled (genres)
  * @param history the behaviour sequence (highly rated movies, oldest first)
  * @param negatives the negative samples aligned with {@code history}
+ * @param wideFeatures the numeric features that also enter the final logit linearly (the wide
+ *     part of Wide &amp; Deep), beside the deep logit; they must be the last numeric features, in
+ *     order; empty in the reference's layout (no wide parameters at all)
+ * @param calibrationScale Platt scaling of the logit when predicting probabilities: {@code p =
+ *     sigmoid(calibrationScale * logit + calibrationShift)}; 1 (null) leaves the logit as it is.
+ *     Training sees the raw logit
+ * @param calibrationShift the shift of that scaling; 0 (null) by default
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record DienConfig(
@@ -58,7 +65,10 @@ public record DienConfig(
     String candidateFeature,
     SequenceFeature pooledSequence,
     SequenceFeature history,
-    SequenceFeature negatives) {
+    SequenceFeature negatives,
+    List<String> wideFeatures,
+    Double calibrationScale,
+    Double calibrationShift) {
 
   /** Activation of an MLP layer. */
   public enum Activation {
@@ -128,6 +138,14 @@ public record DienConfig(
   }
 
   public DienConfig {
+    wideFeatures = wideFeatures == null ? List.of() : List.copyOf(wideFeatures);
+    calibrationScale = calibrationScale == null ? 1.0 : calibrationScale;
+    calibrationShift = calibrationShift == null ? 0.0 : calibrationShift;
+    if (!Double.isFinite(calibrationScale) || !(calibrationScale > 0)
+        || !Double.isFinite(calibrationShift)) {
+      throw new IllegalArgumentException("calibration must be a finite scale > 0 and a finite shift,"
+          + " got " + calibrationScale + " and " + calibrationShift);
+    }
     attentionHidden = copyPositive("attentionHidden", attentionHidden);
     mlpHidden = copyPositive("mlpHidden", mlpHidden);
     auxHidden = copyPositive("auxHidden", auxHidden);
@@ -180,6 +198,14 @@ public record DienConfig(
         throw new IllegalArgumentException("feature name " + s.name() + " is used twice");
       }
     }
+    if (!wideFeatures.isEmpty()) {
+      int n = numericFeatures.size();
+      int w = wideFeatures.size();
+      if (w > n || !numericFeatures.subList(n - w, n).equals(wideFeatures)) {
+        throw new IllegalArgumentException("wideFeatures must be the last numeric features, in"
+            + " order: got " + wideFeatures + " for numeric features " + numericFeatures);
+      }
+    }
     if (negatives.maxLength() != history.maxLength()) {
       throw new IllegalArgumentException(
           "negatives.maxLength must equal history.maxLength (one negative per history entry), got "
@@ -200,6 +226,11 @@ public record DienConfig(
   /** Index of {@link #candidateFeature()} among the categorical columns. */
   public int candidateIndex() {
     return candidateIndexOf(categoricalFeatures, candidateFeature);
+  }
+
+  /** Whether predicted logits are rescaled ({@link #calibrationScale}, {@link #calibrationShift}). */
+  public boolean calibrated() {
+    return calibrationScale != 1.0 || calibrationShift != 0.0; // unboxed: never null after construction
   }
 
   /** Width of the final MLP input: numeric, categorical embeddings, pooled sequence, interest. */
@@ -229,6 +260,9 @@ public record DienConfig(
     b.pooledSequence = pooledSequence;
     b.history = history;
     b.negatives = negatives;
+    b.wideFeatures = wideFeatures;
+    b.calibrationScale = calibrationScale;
+    b.calibrationShift = calibrationShift;
     return b;
   }
 
@@ -309,6 +343,9 @@ public record DienConfig(
     private SequenceFeature pooledSequence;
     private SequenceFeature history;
     private SequenceFeature negatives;
+    private List<String> wideFeatures = List.of();
+    private double calibrationScale = 1;
+    private double calibrationShift = 0;
 
     private Builder() {}
 
@@ -422,6 +459,22 @@ public record DienConfig(
       return this;
     }
 
+    /**
+     * Numeric features that also enter the final logit linearly (Wide &amp; Deep); they must be
+     * the last of {@link #setNumericFeatures}, in order. Default none.
+     */
+    public Builder optWideFeatures(List<String> names) {
+      this.wideFeatures = List.copyOf(names);
+      return this;
+    }
+
+    /** Platt scaling of the predicted logit: {@code sigmoid(scale * logit + shift)}. */
+    public Builder optCalibration(double scale, double shift) {
+      this.calibrationScale = scale;
+      this.calibrationShift = shift;
+      return this;
+    }
+
     /** Validates and builds; messages say which field is wrong and which setter fixes it. */
     public DienConfig build() {
       if (numericFeatures == null) {
@@ -456,7 +509,10 @@ public record DienConfig(
           candidateFeature,
           pooledSequence,
           history,
-          negatives);
+          negatives,
+          wideFeatures,
+          calibrationScale,
+          calibrationShift);
     }
   }
 

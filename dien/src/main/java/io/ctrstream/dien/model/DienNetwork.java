@@ -74,6 +74,7 @@ public final class DienNetwork implements AutoCloseable {
   private final Dense evolutionHh;
   private final List<MlpLayer> mlpLayers = new ArrayList<>();
   private final Dense finalLayer;
+  private final Dense wideLayer; // null without wide features
   private final Object fastEvalLock = new Object();
   private volatile FastEval fastEval; // null until the first prediction after a change
 
@@ -140,6 +141,15 @@ public final class DienNetwork implements AutoCloseable {
         config.mlpDropout(), mlpLayers, rng);
     List<Integer> mlp = config.mlpHidden();
     finalLayer = dense("final_layer", mlp.get(mlp.size() - 1), 1, rng);
+    // The wide part (Wide & Deep): the last W numeric columns enter the logit linearly. It starts
+    // at zero; DienFitter sets it to a logistic regression's solution before training.
+    int w = config.wideFeatures().size();
+    wideLayer =
+        w == 0
+            ? null
+            : new Dense(
+                register("wide.weight", new Shape(1, w), new float[w], true),
+                register("wide.bias", new Shape(1), new float[1], true));
 
     for (NDArray p : trainable.values()) {
       p.setRequiresGradient(true);
@@ -192,6 +202,15 @@ public final class DienNetwork implements AutoCloseable {
   }
 
   /** A copy of one parameter's values, row-major. */
+  /** Every parameter's values by name, in registration order (a copy; see {@link #loadStateDict}). */
+  public Map<String, float[]> stateDict() {
+    Map<String, float[]> out = new LinkedHashMap<>();
+    for (String name : params.keySet()) {
+      out.put(name, parameterValues(name));
+    }
+    return out;
+  }
+
   public float[] parameterValues(String name) {
     return lookup(name).toFloatArray();
   }
@@ -248,6 +267,10 @@ public final class DienNetwork implements AutoCloseable {
         return fastEval().predict(m, batch);
       }
       NDArray logits = forward(m, batch, false, false).logits();
+      if (config.calibrated()) {
+        logits = logits.mul(Ops.scalar(m, config.calibrationScale().floatValue()))
+            .add(Ops.scalar(m, config.calibrationShift().floatValue()));
+      }
       return Activation.sigmoid(logits).toFloatArray();
     } finally {
       JniUtils.setGradMode(gradMode);
@@ -268,7 +291,8 @@ public final class DienNetwork implements AutoCloseable {
         fastEval =
             new FastEval(
                 manager, config, categoricalTables, genresTable, historyTable, extractor,
-                attentionLayers, attentionFc, evolutionIh, evolutionHh, mlpLayers, finalLayer);
+                attentionLayers, attentionFc, evolutionIh, evolutionHh, mlpLayers, finalLayer,
+                wideLayer);
       }
       return fastEval;
     }
@@ -372,8 +396,19 @@ public final class DienNetwork implements AutoCloseable {
     for (MlpLayer layer : mlpLayers) {
       z = layer.forward(z, training); // (B, hidden)
     }
-    NDArray logits = Ops.linear(z, finalLayer.w, finalLayer.b).reshape(b); // (B)
-    return new ForwardResult(logits, aux);
+    NDArray logits = Ops.linear(z, finalLayer.w, finalLayer.b); // (B, 1)
+    if (wideLayer != null) {
+      logits = logits.add(wide(in.numeric, b)); // deep + wide, (B, 1)
+    }
+    return new ForwardResult(logits.reshape(b), aux);
+  }
+
+  /** The wide part's logit: the last W numeric columns times the wide weights, (B, 1). */
+  private NDArray wide(NDArray numeric, int b) {
+    int w = config.wideFeatures().size();
+    int n = config.numericFeatures().size();
+    NDArray columns = n == w ? numeric : numeric.get(":, " + (n - w) + ":"); // (B, W)
+    return Ops.linear(columns, wideLayer.w, wideLayer.b); // (B, 1)
   }
 
   /** The batch as tensors: all ids in one int64 tensor, all floats in one float32 tensor. */

@@ -67,6 +67,7 @@ final class FastEval implements AutoCloseable {
   private final List<Layer> mlp = new ArrayList<>();
   private final NDArray finalW;
   private final NDArray finalB;
+  private final DienNetwork.Dense wide; // null without wide features
 
   /**
    * One folded Linear (+ BatchNorm) + activation. For Dice the weight has three stacked blocks
@@ -107,7 +108,8 @@ final class FastEval implements AutoCloseable {
       DienNetwork.Dense evolutionIh,
       DienNetwork.Dense evolutionHh,
       List<DienNetwork.MlpLayer> mlpLayers,
-      DienNetwork.Dense finalLayer) {
+      DienNetwork.Dense finalLayer,
+      DienNetwork.Dense wideLayer) {
     // Its own root manager, not a child of the parameters': the folded copies come and go with
     // parameter versions and are not parameters.
     this.manager = NDManager.newBaseManager(parent.getDevice(), "PyTorch");
@@ -196,6 +198,7 @@ final class FastEval implements AutoCloseable {
       }
       finalW = finalLayer.w();
       finalB = finalLayer.b();
+      wide = wideLayer;
     } catch (RuntimeException ex) {
       manager.close();
       throw ex;
@@ -320,8 +323,10 @@ final class FastEval implements AutoCloseable {
     NDArray interest = rowValid == null ? state : state.muli(rowValid); // (B, H)
 
     NDList mlpInputs = new NDList();
+    NDArray numeric = null;
     if (x.numericWidth() > 0) {
-      mlpInputs.add(m.create(x.numeric(), new Shape(b, x.numericWidth()))); // (B, nNum)
+      numeric = m.create(x.numeric(), new Shape(b, x.numericWidth())); // (B, nNum)
+      mlpInputs.add(numeric);
     }
     mlpInputs.add(catEmb);
     mlpInputs.add(pooled);
@@ -330,7 +335,18 @@ final class FastEval implements AutoCloseable {
     for (Layer l : mlp) {
       y = l.forward(y); // (B, hidden)
     }
-    return JniUtils.sigmoid((PtNDArray) Ops.linear(y, finalW, finalB)).toFloatArray(); // (B, 1)
+    NDArray logit = Ops.linear(y, finalW, finalB); // (B, 1)
+    if (wide != null) {
+      int n = x.numericWidth();
+      int w = config.wideFeatures().size();
+      NDArray columns = n == w ? numeric : numeric.get(":, " + (n - w) + ":"); // (B, W)
+      logit = logit.addi(Ops.linear(columns, wide.w(), wide.b())); // deep + wide, (B, 1)
+    }
+    if (config.calibrated()) {
+      logit = logit.muli(Ops.scalar(m, config.calibrationScale().floatValue()))
+          .addi(Ops.scalar(m, config.calibrationShift().floatValue()));
+    }
+    return JniUtils.sigmoid((PtNDArray) logit).toFloatArray(); // (B, 1)
   }
 
   @Override

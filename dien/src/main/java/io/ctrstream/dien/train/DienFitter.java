@@ -56,8 +56,12 @@ public final class DienFitter {
   private final TrainingListener listener;
   private final String modelName;
   private final String version;
+  private final boolean calibrate;
+  private final ModelBundle warmStart;
 
   private DienFitter(Builder b) {
+    this.calibrate = b.calibrate;
+    this.warmStart = b.warmStart;
     this.modelName = b.modelName;
     this.version = b.version;
     this.model = b.model;
@@ -113,6 +117,8 @@ public final class DienFitter {
     double bestAuc = Double.NEGATIVE_INFINITY;
     String stopReason;
     long parameterCount;
+    double wideOnlyAuc = Double.NaN;
+    String start0 = "fresh";
     try (DienNetwork network = DienNetwork.create(config, options.seed());
         DienTrainStep step =
             DienTrainStep.builder()
@@ -120,6 +126,31 @@ public final class DienFitter {
                 .optWeightDecay(options.weightDecay())
                 .build(network)) {
       parameterCount = network.parameterCount();
+      int w = config.wideFeatures().size();
+      if (w > 0) {
+        // The wide part alone, fitted in closed form: the "deep part switched off" model.
+        double[] wide =
+            Logistic.fit(tail(trainBatch, w), w, labels(trainBatch), WIDE_RIDGE);
+        wideOnlyAuc = Metrics.auc(valLabels, Logistic.predict(tail(valBatch, w), w, wide));
+        LOG.info("wide part alone (logistic regression): validation AUC {}", wideOnlyAuc);
+        if (warmStart == null) {
+          // Start at that solution with a silent deep part: training only adds what it can.
+          Map<String, float[]> init = network.stateDict();
+          float[] ww = new float[w];
+          for (int j = 0; j < w; j++) {
+            ww[j] = (float) wide[j];
+          }
+          init.put("wide.weight", ww);
+          init.put("wide.bias", new float[] {(float) wide[w]});
+          init.put("final_layer.weight", new float[init.get("final_layer.weight").length]);
+          init.put("final_layer.bias", new float[1]);
+          network.loadStateDict(init);
+        }
+      }
+      if (warmStart != null) {
+        start0 = WarmStart.apply(network, encoder, warmStart);
+        LOG.info("warm start from {}: {}", warmStart.version(), start0);
+      }
       int sinceBest = 0;
       int epoch = 0;
       while (true) {
@@ -186,6 +217,21 @@ public final class DienFitter {
     }
     listener.onStop(bestEpoch, stopReason);
     EpochMetrics best = epochs.get(bestEpoch - 1);
+    Map<String, Double> metrics = finiteMetrics(best, validation.size());
+    metrics.put("wide_only_auc", wideOnlyAuc);
+    if (calibrate) {
+      double[] platt = Logistic.platt(bestScores, valLabels);
+      config = config.toBuilder().optCalibration(platt[0], platt[1]).build();
+      bestScores = calibrated(bestScores, platt);
+      metrics.put("uncalibrated_logloss", best.validationLogLoss());
+      metrics.put("logloss", Metrics.logLoss(valLabels, bestScores));
+      metrics.put("calibration_scale", platt[0]);
+      metrics.put("calibration_shift", platt[1]);
+      LOG.info("calibration: scale {} shift {}; validation log loss {} -> {}", platt[0], platt[1],
+          best.validationLogLoss(), metrics.get("logloss"));
+    }
+    metrics.put("ece", Metrics.expectedCalibrationError(valLabels, bestScores, 10));
+    metrics.values().removeIf(v -> !Double.isFinite(v));
     ModelBundle bundle =
         ModelBundle.builder()
             .setModelName(modelName)
@@ -197,14 +243,15 @@ public final class DienFitter {
                 train.stream().mapToLong(LabeledRow::timestamp).max().orElse(0))
             .optSampleCount(train.size())
             .optPositiveRate(train.stream().mapToInt(LabeledRow::label).average().orElse(0))
-            .optMetrics(finiteMetrics(best, validation.size()))
+            .optMetrics(metrics)
             .build();
     double seconds = (System.nanoTime() - start) / 1e9;
     LOG.info(
         "best epoch {} of {}: validation AUC {} ({}s)", bestEpoch, epochs.size(), bestAuc,
         Math.round(seconds));
     return new FitResult(
-        epochs, bestEpoch, bestAuc, best.validationLogLoss(), seconds, parameterCount,
+        epochs, bestEpoch, bestAuc, metrics.getOrDefault("logloss", best.validationLogLoss()),
+        seconds, parameterCount,
         stopReason, bundle, bestScores);
   }
 
@@ -218,6 +265,29 @@ public final class DienFitter {
     // a one-class validation set has no AUC; a manifest holds numbers only
     m.values().removeIf(v -> !Double.isFinite(v));
     return m;
+  }
+
+  /** Ridge penalty of the wide part's closed-form fit (summed log-loss scale). */
+  private static final double WIDE_RIDGE = 1.0;
+
+  /** The last {@code w} numeric columns of a batch, (B, w) row-major. */
+  private static float[] tail(EncodedBatch batch, int w) {
+    int n = batch.numericWidth();
+    float[] out = new float[batch.size() * w];
+    for (int i = 0; i < batch.size(); i++) {
+      System.arraycopy(batch.numeric(), i * n + n - w, out, i * w, w);
+    }
+    return out;
+  }
+
+  private static float[] calibrated(float[] p, double[] platt) {
+    float[] out = new float[p.length];
+    for (int i = 0; i < p.length; i++) {
+      double q = Math.min(1 - 1e-7, Math.max(1e-7, p[i]));
+      double z = platt[0] * Math.log(q / (1 - q)) + platt[1];
+      out[i] = (float) (1 / (1 + Math.exp(-z)));
+    }
+    return out;
   }
 
   private static String defaultVersion() {
@@ -351,8 +421,30 @@ public final class DienFitter {
     private TrainingListener listener = TrainingListener.NONE;
     private String modelName = "dien";
     private String version;
+    private boolean calibrate;
+    private ModelBundle warmStart;
 
     private Builder() {}
+
+    /**
+     * Platt-scales the best epoch's logits on the validation rows and keeps the scaling in the
+     * bundle's config, so that the served score is the calibrated probability (default off: the
+     * reference does not calibrate).
+     */
+    public Builder optCalibrate(boolean calibrate) {
+      this.calibrate = calibrate;
+      return this;
+    }
+
+    /**
+     * Starts from this model's weights instead of a fresh initialisation: embedding rows of ids
+     * that both vocabularies know are carried over, every other parameter of the same shape too
+     * ({@link WarmStart}). Null for a fresh start (the default).
+     */
+    public Builder optWarmStart(ModelBundle live) {
+      this.warmStart = live;
+      return this;
+    }
 
     /** The bundle's model name (default {@code dien}). */
     public Builder optModelName(String modelName) {

@@ -79,6 +79,50 @@ public final class Metrics {
     return sum / labels.length;
   }
 
+  /**
+   * Expected calibration error: rows put in {@code bins} equal-width bins of predicted
+   * probability; the mean over rows of |mean prediction - observed rate| of the row's bin.
+   *
+   * @return the error in [0, 1], or {@code NaN} for no rows
+   */
+  public static double expectedCalibrationError(int[] labels, float[] probabilities, int bins) {
+    double[][] r = reliability(labels, probabilities, bins);
+    if (labels.length == 0) {
+      return Double.NaN;
+    }
+    double sum = 0;
+    for (double[] bin : r) {
+      if (bin[0] > 0) {
+        sum += bin[0] * Math.abs(bin[1] - bin[2]);
+      }
+    }
+    return sum / labels.length;
+  }
+
+  /**
+   * The reliability diagram's data: per equal-width bin of predicted probability, {rows, mean
+   * prediction, observed positive rate} (0 rows: both NaN).
+   */
+  public static double[][] reliability(int[] labels, float[] probabilities, int bins) {
+    checkSameLength(labels.length, probabilities.length);
+    if (bins < 1) {
+      throw new IllegalArgumentException("bins must be > 0, got " + bins);
+    }
+    double[][] out = new double[bins][3];
+    for (int i = 0; i < labels.length; i++) {
+      checkLabel(labels[i]);
+      int b = Math.min(bins - 1, Math.max(0, (int) (probabilities[i] * bins)));
+      out[b][0]++;
+      out[b][1] += probabilities[i];
+      out[b][2] += labels[i];
+    }
+    for (double[] bin : out) {
+      bin[1] = bin[0] > 0 ? bin[1] / bin[0] : Double.NaN;
+      bin[2] = bin[0] > 0 ? bin[2] / bin[0] : Double.NaN;
+    }
+    return out;
+  }
+
   private static void checkSameLength(int labels, int scores) {
     if (labels != scores) {
       throw new IllegalArgumentException(

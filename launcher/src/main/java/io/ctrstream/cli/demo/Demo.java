@@ -241,6 +241,9 @@ public final class Demo {
         .optMaxEpochs(options.maxEpochs())
         .optMinExamples(options.minExamples())
         .optHistoryAffinity(options.historyAffinity())
+        .optWide(options.wide())
+        .optCalibrate(options.calibrate())
+        .optFullRetrainEvery(options.fullRetrainEvery())
         .build();
   }
 
@@ -430,6 +433,14 @@ public final class Demo {
         OnlineEvaluation.popularityAucAfterFirstRelease(sent, feedback,
             OnlineEvaluation.POPULARITY_PSEUDO_COUNT),
         OnlineEvaluation.oracleAuc(options.data(), sent).orElse(Double.NaN),
+        new DemoResult.Quality(
+            OnlineEvaluation.baselinesAfterFirstRelease(sent, feedback,
+                OnlineEvaluation.POPULARITY_PSEUDO_COUNT),
+            OnlineEvaluation.eceAfterFirstRelease(feedback),
+            OnlineEvaluation.loglossAfterFirstRelease(feedback),
+            OnlineEvaluation.eceByVersion(feedback),
+            OnlineEvaluation.loglossByVersion(feedback),
+            OnlineEvaluation.reliabilityAfterFirstRelease(feedback)),
         runs.stream().map(r -> r.decision().wireName() + (r.version() == null ? "" : " " + r.version())
             + ": " + r.reason()).toList(),
         (System.nanoTime() - begin) / 1e9, null, List.copyOf(errors));
@@ -437,13 +448,13 @@ public final class Demo {
       LOG.warn("{} dead letters, e.g. {}", s.deadLetters(), watcher.deadLetterReasons());
     }
     Path page = DemoReport.write(options.out(), partial,
-        OnlineEvaluation.overTime(feedback, 20, OnlineEvaluation.popularityByImpression(sent,
+        OnlineEvaluation.overTimeWith(feedback, 20, OnlineEvaluation.baselinesByImpression(sent,
             OnlineEvaluation.POPULARITY_PSEUDO_COUNT)), List.copyOf(samples), List.copyOf(runs));
     return new DemoResult(partial.ratings(), partial.impressions(), partial.scores(),
         partial.distinctScored(), partial.feedback(), partial.deadLetters(), partial.releases(),
         partial.feedbackOrganic(), partial.scoresByVersion(), partial.feedbackByVersion(), partial.onlineAucByVersion(),
         partial.onlineAucAfterFirstRelease(), partial.popularityAuc(),
-        partial.popularityAucAfterFirstRelease(), partial.oracleAuc(),
+        partial.popularityAucAfterFirstRelease(), partial.oracleAuc(), partial.quality(),
         partial.trainingRuns(), (System.nanoTime() - begin) / 1e9, page, partial.errors());
   }
 

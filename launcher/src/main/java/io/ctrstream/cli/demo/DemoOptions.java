@@ -38,7 +38,10 @@ public record DemoOptions(
     Duration statusEvery,
     Duration scoreWait,
     boolean historyAffinity,
-    boolean waitForTraining) {
+    boolean waitForTraining,
+    boolean wide,
+    boolean calibrate,
+    int fullRetrainEvery) {
 
   public static Builder builder() {
     return new Builder();
@@ -50,7 +53,7 @@ public record DemoOptions(
     private Path out;
     private double speed;
     private long limit;
-    private double firstTrainAt = 0.2;
+    private double firstTrainAt = 0.05;
     private double retrainEvery = 0.1;
     private int maxEpochs = 5;
     private int minExamples = 200;
@@ -59,8 +62,29 @@ public record DemoOptions(
     private Duration scoreWait = Duration.ofSeconds(30);
     private boolean historyAffinity = true;
     private boolean waitForTraining;
+    private boolean wide = true;
+    private boolean calibrate = true;
+    private int fullRetrainEvery = 4;
 
     private Builder() {}
+
+    /** Whether trained models get the wide part (the served counters, linearly); default true. */
+    public Builder optWide(boolean wide) {
+      this.wide = wide;
+      return this;
+    }
+
+    /** Whether candidates are Platt-scaled on their validation slice; default true. */
+    public Builder optCalibrate(boolean calibrate) {
+      this.calibrate = calibrate;
+      return this;
+    }
+
+    /** Every this many training runs one starts from scratch, the others warm; default 4. */
+    public Builder optFullRetrainEvery(int runs) {
+      this.fullRetrainEvery = runs;
+      return this;
+    }
 
     /** Whether the replay pauses while each training run works; default false. */
     public Builder optWaitForTraining(boolean waitForTraining) {
@@ -98,7 +122,7 @@ public record DemoOptions(
       return this;
     }
 
-    /** First training run at this share of the stream; default 0.2. */
+    /** First training run at this share of the stream; default 0.05. */
     public Builder optFirstTrainAt(double firstTrainAt) {
       this.firstTrainAt = firstTrainAt;
       return this;
@@ -171,7 +195,8 @@ public record DemoOptions(
         throw new IllegalArgumentException("scoreWait must be >= 0 (0 for none), got " + scoreWait);
       }
       return new DemoOptions(data, out, speed, limit, firstTrainAt, retrainEvery, maxEpochs,
-          minExamples, timeout, statusEvery, scoreWait, historyAffinity, waitForTraining);
+          minExamples, timeout, statusEvery, scoreWait, historyAffinity, waitForTraining, wide,
+          calibrate, fullRetrainEvery);
     }
   }
 }

@@ -38,8 +38,11 @@ final class DemoReport {
     Files.createDirectories(out);
     boolean aucChart = writeAucChart(out.resolve("online-auc.png"), aucPoints);
     boolean countsChart = writeCountsChart(out.resolve("counts.png"), samples);
+    boolean reliabilityChart =
+        writeReliabilityChart(out.resolve("reliability.png"), result.quality().reliability());
     Path page = out.resolve("report.html");
-    Files.writeString(page, html(out, result, aucChart, countsChart, runs), StandardCharsets.UTF_8);
+    Files.writeString(page, html(out, result, aucChart, countsChart, reliabilityChart, runs),
+        StandardCharsets.UTF_8);
     return page;
   }
 
@@ -49,7 +52,7 @@ final class DemoReport {
       return false;
     }
     XYChart chart = new XYChartBuilder().width(900).height(450)
-        .title("online AUC of each served model, and of popularity on the same ratings").xAxisTitle("ratings in the stream (event-time order)")
+        .title("online AUC of each served model, and of the online baselines on the same ratings").xAxisTitle("ratings in the stream (event-time order)")
         .yAxisTitle("AUC").build();
     Map<String, List<OnlineEvaluation.Point>> byVersion = new LinkedHashMap<>();
     points.forEach(p -> byVersion.computeIfAbsent(p.version(), v -> new ArrayList<>()).add(p));
@@ -58,14 +61,44 @@ final class DemoReport {
           ps.stream().mapToDouble(OnlineEvaluation.Point::streamPosition).toArray(),
           ps.stream().mapToDouble(OnlineEvaluation.Point::auc).toArray());
       s.setMarker(SeriesMarkers.CIRCLE);
-      if (OnlineEvaluation.POPULARITY_SERIES.equals(v)) {
+      if (OnlineEvaluation.POPULARITY_SERIES.equals(v) || OnlineEvaluation.POPULARITY.equals(v)
+          || OnlineEvaluation.USER_RATE.equals(v) || OnlineEvaluation.MOVIE_USER.equals(v)) {
         // the baseline on the same ratings: dashed grey, behind the models
-        s.setLineColor(Color.GRAY);
-        s.setMarkerColor(Color.GRAY);
+        Color c = OnlineEvaluation.MOVIE_USER.equals(v) ? Color.BLACK
+            : OnlineEvaluation.USER_RATE.equals(v) ? Color.LIGHT_GRAY : Color.GRAY;
+        s.setLineColor(c);
+        s.setMarkerColor(c);
         s.setLineStyle(SeriesLines.DASH_DASH);
         s.setMarker(SeriesMarkers.NONE);
       }
     });
+    BitmapEncoder.saveBitmap(chart, png.toString(), BitmapEncoder.BitmapFormat.PNG);
+    return true;
+  }
+
+  /** Predicted against observed rate per tenth of score, with the diagonal a calibrated model hits. */
+  private static boolean writeReliabilityChart(Path png, double[][] bins) throws IOException {
+    List<Double> x = new ArrayList<>();
+    List<Double> y = new ArrayList<>();
+    for (double[] b : bins) {
+      if (b.length == 3 && b[0] >= 20) {
+        x.add(b[1]);
+        y.add(b[2]);
+      }
+    }
+    if (x.size() < 2) {
+      return false;
+    }
+    XYChart chart = new XYChartBuilder().width(500).height(500)
+        .title("reliability after the first release (bins of >= 20 ratings)")
+        .xAxisTitle("mean served score").yAxisTitle("observed rate of high ratings").build();
+    XYSeries ideal = chart.addSeries("calibrated", new double[] {0, 1}, new double[] {0, 1});
+    ideal.setMarker(SeriesMarkers.NONE);
+    ideal.setLineColor(Color.GRAY);
+    ideal.setLineStyle(SeriesLines.DASH_DASH);
+    chart.addSeries("served", x.stream().mapToDouble(Double::doubleValue).toArray(),
+        y.stream().mapToDouble(Double::doubleValue).toArray()).setMarker(SeriesMarkers.CIRCLE);
+    chart.getStyler().setXAxisMin(0.0).setXAxisMax(1.0).setYAxisMin(0.0).setYAxisMax(1.0);
     BitmapEncoder.saveBitmap(chart, png.toString(), BitmapEncoder.BitmapFormat.PNG);
     return true;
   }
@@ -90,7 +123,7 @@ final class DemoReport {
   }
 
   private static String html(Path out, DemoResult r, boolean aucChart, boolean countsChart,
-      List<RunResult> runs) {
+      boolean reliabilityChart, List<RunResult> runs) {
     StringBuilder h = new StringBuilder();
     h.append("<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>ctr demo</title>\n")
         .append("<style>body{font-family:sans-serif;max-width:1000px;margin:2em auto}")
@@ -116,6 +149,13 @@ final class DemoReport {
         DemoResult.format(auc) + " (" + r.feedbackByVersion().getOrDefault(v, 0L) + " served)"));
     row(h, "online AUC after the first release", DemoResult.format(r.onlineAucAfterFirstRelease()));
     row(h, "online popularity baseline AUC", DemoResult.format(r.popularityAuc()));
+    r.quality().baselines().forEach((k, v) ->
+        row(h, "baseline " + k + " on the same ratings", DemoResult.format(v)));
+    row(h, "calibration error (ECE, 10 bins) after the first release",
+        DemoResult.format(r.quality().eceAfterFirstRelease()));
+    row(h, "log loss after the first release",
+        DemoResult.format(r.quality().loglossAfterFirstRelease()));
+    row(h, "share of ratings served by the prior", DemoResult.format(r.priorShare()));
     if (!Double.isNaN(r.oracleAuc())) {
       row(h, "oracle AUC (generator's truth)", DemoResult.format(r.oracleAuc()));
     }
@@ -123,6 +163,10 @@ final class DemoReport {
     h.append("</table>\n");
     if (aucChart) {
       h.append("<h2>Online AUC per model version</h2>\n<img src=\"online-auc.png\" alt=\"online AUC\">\n");
+    }
+    if (reliabilityChart) {
+      h.append("<h2>Reliability of the served scores</h2>\n"
+          + "<img src=\"reliability.png\" alt=\"reliability diagram\">\n");
     }
     if (countsChart) {
       h.append("<h2>Counts over time</h2>\n<img src=\"counts.png\" alt=\"counts\">\n");

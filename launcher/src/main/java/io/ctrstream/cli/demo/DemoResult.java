@@ -50,12 +50,40 @@ public record DemoResult(
     double popularityAuc,
     double popularityAucAfterFirstRelease,
     double oracleAuc,
+    Quality quality,
     List<String> trainingRuns,
     double seconds,
     Path report,
     List<String> errors) {
 
   private static final ObjectMapper JSON = new ObjectMapper();
+
+  /**
+   * What a served score is worth as a probability, and what the simple online counters reach on
+   * the same ratings.
+   *
+   * @param baselines each online baseline's AUC on the ratings that released models served
+   *     ({@code popularity}, {@code user_rate}, {@code movie_user})
+   * @param eceAfterFirstRelease expected calibration error (10 bins) of those served scores
+   * @param loglossAfterFirstRelease their mean log loss
+   * @param eceByVersion per served version (the prior included)
+   * @param loglossByVersion per served version
+   * @param reliability the reliability diagram after the first release: per tenth of score,
+   *     {rows, mean score, observed rate}
+   */
+  public record Quality(Map<String, Double> baselines, double eceAfterFirstRelease,
+      double loglossAfterFirstRelease, Map<String, Double> eceByVersion,
+      Map<String, Double> loglossByVersion, double[][] reliability) {
+    static final Quality NONE = new Quality(Map.of(), Double.NaN, Double.NaN, Map.of(), Map.of(),
+        new double[0][]);
+  }
+
+  /** Share of the served ratings that the prior served (before any release), NaN when none. */
+  public double priorShare() {
+    long all = feedbackByVersion.values().stream().mapToLong(Long::longValue).sum();
+    return all == 0 ? Double.NaN
+        : (double) feedbackByVersion.getOrDefault(io.ctrstream.schemas.Score.PRIOR_VERSION, 0L) / all;
+  }
 
   /** Whether every count added up and nothing timed out. */
   public boolean ok() {
@@ -78,6 +106,19 @@ public record DemoResult(
     m.put("online_auc_after_first_release", number(onlineAucAfterFirstRelease));
     m.put("popularity_auc", number(popularityAuc));
     m.put("popularity_auc_after_first_release", number(popularityAucAfterFirstRelease));
+    Map<String, Object> baselines = new LinkedHashMap<>();
+    quality.baselines().forEach((k, v) -> baselines.put(k, number(v)));
+    m.put("baselines", baselines);
+    m.put("ece_after_first_release", number(quality.eceAfterFirstRelease()));
+    m.put("logloss_after_first_release", number(quality.loglossAfterFirstRelease()));
+    Map<String, Object> ece = new LinkedHashMap<>();
+    quality.eceByVersion().forEach((k, v) -> ece.put(k, number(v)));
+    m.put("ece_by_version", ece);
+    Map<String, Object> logloss = new LinkedHashMap<>();
+    quality.loglossByVersion().forEach((k, v) -> logloss.put(k, number(v)));
+    m.put("logloss_by_version", logloss);
+    m.put("served_by_version", feedbackByVersion);
+    m.put("prior_share", number(priorShare()));
     if (!Double.isNaN(oracleAuc)) {
       m.put("oracle_auc", number(oracleAuc));
     }
@@ -113,6 +154,12 @@ public record DemoResult(
     rows.add(new String[] {"online AUC after 1st release", format(onlineAucAfterFirstRelease)});
     rows.add(new String[] {"popularity baseline AUC", format(popularityAuc)});
     rows.add(new String[] {"  on the same ratings", format(popularityAucAfterFirstRelease)});
+    quality.baselines().forEach((k, v) -> rows.add(new String[] {
+        "baseline " + k + ", same ratings", format(v)}));
+    rows.add(new String[] {"calibration error (ECE) after 1st release",
+        format(quality.eceAfterFirstRelease())});
+    rows.add(new String[] {"log loss after 1st release", format(quality.loglossAfterFirstRelease())});
+    rows.add(new String[] {"share served by the prior", format(priorShare())});
     if (!Double.isNaN(oracleAuc)) {
       rows.add(new String[] {"oracle AUC (truth.tsv)", format(oracleAuc)});
     }

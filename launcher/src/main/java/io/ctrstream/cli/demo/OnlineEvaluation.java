@@ -41,6 +41,11 @@ final class OnlineEvaluation {
   /** The series name of the popularity baseline in {@link #overTime(List, int, Map)}. */
   static final String POPULARITY_SERIES = "popularity (same ratings)";
 
+  /** The baselines of {@link #baselineScores}, in the demo's JSON names. */
+  static final String POPULARITY = "popularity";
+  static final String USER_RATE = "user_rate";
+  static final String MOVIE_USER = "movie_user";
+
   /** Pseudo-counts of the popularity baseline. */
   static final double POPULARITY_PSEUDO_COUNT = 10;
 
@@ -148,6 +153,151 @@ final class OnlineEvaluation {
     return scores;
   }
 
+  /**
+   * The online baselines a team would deploy instead of a model, each rating scored from the
+   * ratings before it only (prequential), p the positive rate so far (0.5 before any), k
+   * pseudo-counts: {@link #POPULARITY} the movie's smoothed rate {@code (pos + k p) / (n + k)};
+   * {@link #USER_RATE} the user's, likewise; {@link #MOVIE_USER} the two summed as logits, {@code
+   * logit(movie) + logit(user) - logit(p)}. Stream order; names in insertion order.
+   */
+  static Map<String, float[]> baselineScores(List<Rating> events, double pseudoCount) {
+    float[] movie = new float[events.size()];
+    float[] user = new float[events.size()];
+    float[] both = new float[events.size()];
+    Map<Integer, long[]> perMovie = new HashMap<>();
+    Map<Integer, long[]> perUser = new HashMap<>();
+    long positives = 0;
+    for (int i = 0; i < events.size(); i++) {
+      Rating r = events.get(i);
+      double prior = i == 0 ? 0.5 : (double) positives / i;
+      long[] m = perMovie.computeIfAbsent(r.movieId(), k -> new long[2]);
+      long[] u = perUser.computeIfAbsent(r.userId(), k -> new long[2]);
+      double pm = (m[0] + pseudoCount * prior) / (m[1] + pseudoCount);
+      double pu = (u[0] + pseudoCount * prior) / (u[1] + pseudoCount);
+      movie[i] = (float) pm;
+      user[i] = (float) pu;
+      double z = logit(pm) + logit(pu) - logit(prior);
+      both[i] = (float) (1 / (1 + Math.exp(-z)));
+      int label = label(r);
+      m[0] += label;
+      m[1]++;
+      u[0] += label;
+      u[1]++;
+      positives += label;
+    }
+    Map<String, float[]> out = new LinkedHashMap<>();
+    out.put(POPULARITY, movie);
+    out.put(USER_RATE, user);
+    out.put(MOVIE_USER, both);
+    return out;
+  }
+
+  private static double logit(double p) {
+    double q = Math.min(1 - 1e-6, Math.max(1e-6, p));
+    return Math.log(q / (1 - q));
+  }
+
+  /**
+   * Each baseline's AUC on exactly the ratings whose impression a released model (not the prior)
+   * served, as {@link #aucAfterFirstRelease}; the counts see every rating before.
+   */
+  static Map<String, Double> baselinesAfterFirstRelease(List<Rating> events,
+      List<Served> feedback, double pseudoCount) {
+    Set<String> released = new HashSet<>();
+    for (Served s : served(feedback)) {
+      if (!Score.PRIOR_VERSION.equals(s.modelVersion())) {
+        released.add(s.impressionId());
+      }
+    }
+    Map<String, Double> out = new LinkedHashMap<>();
+    baselineScores(events, pseudoCount).forEach((name, all) -> {
+      int[] labels = new int[events.size()];
+      float[] scores = new float[events.size()];
+      int n = 0;
+      for (int i = 0; i < events.size(); i++) {
+        if (released.contains(Replayer.impressionId(events.get(i)))) {
+          scores[n] = all[i];
+          labels[n++] = label(events.get(i));
+        }
+      }
+      out.put(name, safeAuc(Arrays.copyOf(labels, n), Arrays.copyOf(scores, n)));
+    });
+    return out;
+  }
+
+  /** Each baseline's score by impression id, for the chart. */
+  static Map<String, Map<String, Float>> baselinesByImpression(List<Rating> events,
+      double pseudoCount) {
+    Map<String, Map<String, Float>> out = new LinkedHashMap<>();
+    baselineScores(events, pseudoCount).forEach((name, scores) -> {
+      Map<String, Float> byId = new HashMap<>();
+      for (int i = 0; i < events.size(); i++) {
+        byId.put(Replayer.impressionId(events.get(i)), scores[i]);
+      }
+      out.put(name, byId);
+    });
+    return out;
+  }
+
+  /** Expected calibration error (10 bins) of the served scores after the first release. */
+  static double eceAfterFirstRelease(List<Served> feedback) {
+    return quality(afterFirstRelease(feedback), true);
+  }
+
+  /** Mean log loss of the served scores after the first release. */
+  static double loglossAfterFirstRelease(List<Served> feedback) {
+    return quality(afterFirstRelease(feedback), false);
+  }
+
+  /** Per served version, expected calibration error (10 bins), in first-served order. */
+  static Map<String, Double> eceByVersion(List<Served> feedback) {
+    return byVersion(feedback, true);
+  }
+
+  /** Per served version, mean log loss, in first-served order. */
+  static Map<String, Double> loglossByVersion(List<Served> feedback) {
+    return byVersion(feedback, false);
+  }
+
+  /** The reliability diagram's bins of the scores served after the first release. */
+  static double[][] reliabilityAfterFirstRelease(List<Served> feedback) {
+    List<Served> rows = afterFirstRelease(feedback);
+    int[] labels = rows.stream().mapToInt(Served::label).toArray();
+    float[] scores = new float[rows.size()];
+    for (int i = 0; i < scores.length; i++) {
+      scores[i] = (float) rows.get(i).servedScore();
+    }
+    return Metrics.reliability(labels, scores, 10);
+  }
+
+  private static List<Served> afterFirstRelease(List<Served> feedback) {
+    return served(feedback).stream()
+        .filter(s -> !Score.PRIOR_VERSION.equals(s.modelVersion())).toList();
+  }
+
+  private static Map<String, Double> byVersion(List<Served> feedback, boolean ece) {
+    Map<String, List<Served>> groups = new LinkedHashMap<>();
+    for (Served s : served(feedback)) {
+      groups.computeIfAbsent(s.modelVersion(), v -> new ArrayList<>()).add(s);
+    }
+    Map<String, Double> out = new LinkedHashMap<>();
+    groups.forEach((v, rows) -> out.put(v, quality(rows, ece)));
+    return out;
+  }
+
+  private static double quality(List<Served> rows, boolean ece) {
+    if (rows.isEmpty()) {
+      return Double.NaN;
+    }
+    int[] labels = rows.stream().mapToInt(Served::label).toArray();
+    float[] scores = new float[rows.size()];
+    for (int i = 0; i < scores.length; i++) {
+      scores[i] = (float) rows.get(i).servedScore();
+    }
+    return ece ? Metrics.expectedCalibrationError(labels, scores, 10)
+        : Metrics.logLoss(labels, scores);
+  }
+
   /** Online popularity scores by the impression id of each rating (see {@link Replayer#impressionId}). */
   static Map<String, Float> popularityByImpression(List<Rating> events, double pseudoCount) {
     float[] scores = popularityScores(events, pseudoCount);
@@ -210,6 +360,15 @@ final class OnlineEvaluation {
    * ratings without one are left out of that point).
    */
   static List<Point> overTime(List<Served> feedback, int buckets, Map<String, Float> popularity) {
+    return overTimeWith(feedback, buckets, Map.of(POPULARITY_SERIES, popularity));
+  }
+
+  /**
+   * As {@link #overTime(List, int)}, plus, per slice, each named baseline on the same ratings
+   * (impression id to score; ratings without one are left out of that point).
+   */
+  static List<Point> overTimeWith(List<Served> feedback, int buckets,
+      Map<String, Map<String, Float>> baselines) {
     List<Served> sorted = served(feedback);
     List<Point> out = new ArrayList<>();
     int n = sorted.size();
@@ -229,14 +388,17 @@ final class OnlineEvaluation {
           out.add(new Point(e.getKey(), to, e.getValue().size(), auc));
         }
       }
-      List<Served> withPopularity = sorted.subList(from, to).stream()
-          .filter(s -> popularity.containsKey(s.impressionId()))
-          .map(s -> new Served(s.impressionId(), s.userId(), s.movieId(), s.timestamp(), s.label(),
-              popularity.get(s.impressionId()), POPULARITY_SERIES))
-          .toList();
-      double auc = auc(withPopularity);
-      if (withPopularity.size() >= 20 && Double.isFinite(auc)) {
-        out.add(new Point(POPULARITY_SERIES, to, withPopularity.size(), auc));
+      for (var b : baselines.entrySet()) {
+        Map<String, Float> scores = b.getValue();
+        List<Served> withBaseline = sorted.subList(from, to).stream()
+            .filter(s -> scores.containsKey(s.impressionId()))
+            .map(s -> new Served(s.impressionId(), s.userId(), s.movieId(), s.timestamp(),
+                s.label(), scores.get(s.impressionId()), b.getKey()))
+            .toList();
+        double auc = auc(withBaseline);
+        if (withBaseline.size() >= 20 && Double.isFinite(auc)) {
+          out.add(new Point(b.getKey(), to, withBaseline.size(), auc));
+        }
       }
     }
     return out;

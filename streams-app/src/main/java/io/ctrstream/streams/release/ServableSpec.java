@@ -21,13 +21,15 @@ import java.util.Set;
 public final class ServableSpec {
   /**
    * Every numeric column a bundle may ask for: the served user counts, and what the bundle derives
-   * from the served row itself (the history's genre affinity, the movie statistics).
+   * from the served row itself (the history's genre affinity, the movie statistics, the wide
+   * columns from the served movie counts and the user's genre statistics).
    */
   private static final List<String> SERVED_NUMERIC =
       FeatureEncoder.Options.builder()
           .optUserStats(true)
           .optHistoryAffinity(true)
           .optItemStats(true)
+          .optWide(true)
           .build()
           .numeric();
   private static final Set<String> NUMERIC = Set.copyOf(SERVED_NUMERIC);

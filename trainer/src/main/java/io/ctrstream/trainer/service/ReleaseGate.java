@@ -41,6 +41,35 @@ public final class ReleaseGate {
    * @param liveVersion the live version, or null when nothing is live
    */
   public Decision decide(double candidateAuc, double liveAuc, String liveVersion) {
+    return decide(candidateAuc, liveAuc, Double.NaN, Double.NaN, Double.POSITIVE_INFINITY,
+        liveVersion);
+  }
+
+  /**
+   * As {@link #decide(double, double, String)}, and a candidate that passes on AUC is still gated
+   * when its log loss is higher than the live model's by more than {@code logLossTolerance}
+   * (a CTR score is used as a probability; skipped when either log loss is not finite).
+   */
+  public Decision decide(double candidateAuc, double liveAuc, double candidateLogLoss,
+      double liveLogLoss, double logLossTolerance, String liveVersion) {
+    Decision onAuc = decideOnAuc(candidateAuc, liveAuc, liveVersion);
+    if (!onAuc.release() || liveVersion == null
+        || !Double.isFinite(candidateLogLoss) || !Double.isFinite(liveLogLoss)) {
+      return onAuc;
+    }
+    double worse = candidateLogLoss - liveLogLoss;
+    if (worse > logLossTolerance + 1e-12) {
+      return new Decision(false, String.format(Locale.ROOT,
+          "candidate log loss %.4f is worse than live %s %.4f by %.4f, more than the tolerance"
+              + " %.4f (AUC %.4f vs %.4f)",
+          candidateLogLoss, liveVersion, liveLogLoss, worse, logLossTolerance, candidateAuc,
+          liveAuc));
+    }
+    return new Decision(true, onAuc.reason() + String.format(Locale.ROOT,
+        "; log loss %.4f vs %.4f", candidateLogLoss, liveLogLoss));
+  }
+
+  private Decision decideOnAuc(double candidateAuc, double liveAuc, String liveVersion) {
     if (!Double.isFinite(candidateAuc)) {
       return new Decision(false, "candidate has no finite validation AUC (" + candidateAuc + ")");
     }

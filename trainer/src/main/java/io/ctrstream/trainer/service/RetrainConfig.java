@@ -37,6 +37,12 @@ import java.util.function.UnaryOperator;
  * @param trainOptions optimiser settings (the preset's, epochs possibly overridden)
  * @param onlineAucBuckets time buckets of the online-AUC chart
  * @param timeout how long to wait for Kafka on each read or write
+ * @param calibrate whether candidates are Platt-scaled on the validation slice (the served score
+ *     is then the calibrated probability)
+ * @param fullRetrainEvery every this many runs one trains from scratch; the others start from the
+ *     live model's weights (warm start); 1 always trains from scratch
+ * @param logLossTolerance a candidate whose validation log loss is higher than the live model's
+ *     by more than this is not released either
  */
 public record RetrainConfig(
     String bootstrapServers,
@@ -56,7 +62,10 @@ public record RetrainConfig(
     FeatureEncoder.Options encoderOptions,
     TrainOptions trainOptions,
     int onlineAucBuckets,
-    Duration timeout) {
+    Duration timeout,
+    boolean calibrate,
+    int fullRetrainEvery,
+    double logLossTolerance) {
 
   /** Default window: the last 100,000 feedback records. */
   public static final int DEFAULT_WINDOW_RECORDS = 100_000;
@@ -115,8 +124,43 @@ public record RetrainConfig(
     private boolean historyAffinity = true;
     private int onlineAucBuckets = 12;
     private Duration timeout = Duration.ofSeconds(30);
+    private boolean wide = true;
+    private boolean calibrate = true;
+    private int fullRetrainEvery = 4;
+    private double logLossTolerance = 0.01;
 
     private Builder() {}
+
+    /**
+     * Whether models get the wide part: the served counters (movie, user, the user's genres) as
+     * logits entering the final logit linearly beside DIEN's; default true. Ignored with {@link
+     * #optEncoderOptions}.
+     */
+    public Builder optWide(boolean wide) {
+      this.wide = wide;
+      return this;
+    }
+
+    /** Whether candidates are Platt-scaled on their validation slice; default true. */
+    public Builder optCalibrate(boolean calibrate) {
+      this.calibrate = calibrate;
+      return this;
+    }
+
+    /**
+     * Every this many runs, one trains from scratch; the others warm-start from the live model.
+     * Default 4; 1 always trains from scratch.
+     */
+    public Builder optFullRetrainEvery(int runs) {
+      this.fullRetrainEvery = runs;
+      return this;
+    }
+
+    /** Log loss a candidate may lose against the live model and still be released; default 0.01. */
+    public Builder optLogLossTolerance(double tolerance) {
+      this.logLossTolerance = tolerance;
+      return this;
+    }
 
     public Builder setBootstrapServers(String bootstrapServers) {
       this.bootstrapServers = bootstrapServers;
@@ -299,6 +343,14 @@ public record RetrainConfig(
         throw new IllegalArgumentException(
             "onlineAucBuckets must be >= 1, got " + onlineAucBuckets);
       }
+      if (fullRetrainEvery < 1) {
+        throw new IllegalArgumentException(
+            "fullRetrainEvery must be >= 1 (1: every run from scratch), got " + fullRetrainEvery);
+      }
+      if (!(logLossTolerance >= 0) || Double.isInfinite(logLossTolerance)) {
+        throw new IllegalArgumentException(
+            "logLossTolerance must be a finite number >= 0, got " + logLossTolerance);
+      }
       if (timeout == null || timeout.isNegative() || timeout.isZero()) {
         throw new IllegalArgumentException("timeout must be > 0, got " + timeout);
       }
@@ -320,7 +372,8 @@ public record RetrainConfig(
               : p.encoder(FeatureEncoder.Options.builder()
                       .optUserStats(true)
                       .optItemStats(true)
-                      .optHistoryAffinity(historyAffinity))
+                      .optHistoryAffinity(historyAffinity)
+                      .optWide(wide))
                   .build();
       return new RetrainConfig(
           bootstrapServers,
@@ -340,7 +393,10 @@ public record RetrainConfig(
           e,
           t.build(),
           onlineAucBuckets,
-          timeout);
+          timeout,
+          calibrate,
+          fullRetrainEvery,
+          logLossTolerance);
     }
   }
 

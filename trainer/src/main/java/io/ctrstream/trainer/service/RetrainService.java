@@ -85,6 +85,7 @@ public final class RetrainService implements AutoCloseable {
   private final Clock clock;
   private final ReleaseGate gate;
   private final Object runLock = new Object();
+  private long trainingRuns; // runs that trained; decides warm or full (guarded by runLock)
 
   private ScheduledExecutorService scheduler;
   private volatile Map<TopicPartition, Long> lastEndOffsets;
@@ -250,8 +251,14 @@ public final class RetrainService implements AutoCloseable {
           split.train().size(),
           split.validation().size(),
           liveVersion);
+      boolean warm = liveBundle != null && config.fullRetrainEvery() > 1
+          && trainingRuns % config.fullRetrainEvery() != 0;
+      trainingRuns++;
+      report.put("start", warm ? "warm from " + liveVersion : "fresh");
       DienFitter fitter =
           DienFitter.builder()
+              .optCalibrate(config.calibrate())
+              .optWarmStart(warm ? liveBundle : null)
               .optModelName(config.modelName())
               .optVersion(version)
               .optModel(config.model())
@@ -260,6 +267,11 @@ public final class RetrainService implements AutoCloseable {
               .optListener(trainingListener())
               .build();
       fit = fitter.fit(split.train(), split.validation());
+      int epochsRun = fit.epochs().size();
+      report.put("train_rows_per_s",
+          RunResult.number(split.train().size() * (double) epochsRun
+              / fit.epochs().stream().mapToDouble(e -> e.seconds()).sum()));
+      report.put("fit_seconds", RunResult.number(fit.seconds()));
 
       int[] labels = split.validation().stream().mapToInt(LabeledRow::label).toArray();
       List<FeatureRow> features = split.validation().stream().map(LabeledRow::features).toList();
@@ -283,7 +295,13 @@ public final class RetrainService implements AutoCloseable {
       liveReport.put("logloss", RunResult.number(liveLogLoss));
       describeFit(candidateLogLoss);
 
-      ReleaseGate.Decision decision = gate.decide(candidateAuc, liveAuc, liveVersion);
+      double candidateEce = Metrics.expectedCalibrationError(labels, candidateScores, 10);
+      report.put("candidate_ece", RunResult.number(candidateEce));
+      report.put("reliability", reliability(labels, candidateScores));
+      Double wideOnly = fit.bundle().manifest().metrics().get("wide_only_auc");
+      report.put("wide_only_auc", wideOnly == null ? null : RunResult.number(wideOnly));
+      ReleaseGate.Decision decision = gate.decide(candidateAuc, liveAuc, candidateLogLoss,
+          liveLogLoss, config.logLossTolerance(), liveVersion);
       report.put("gate", decision.reason());
       if (!decision.release()) {
         return result(RunResult.Decision.GATED, decision.reason());
@@ -297,6 +315,14 @@ public final class RetrainService implements AutoCloseable {
       metrics.put("live_auc", liveAuc);
       metrics.put("live_logloss", liveLogLoss);
       metrics.put("tolerance", config.tolerance());
+      metrics.put("ece", candidateEce);
+      for (String k : List.of("wide_only_auc", "calibration_scale", "calibration_shift",
+          "uncalibrated_logloss")) {
+        Double v = fit.bundle().manifest().metrics().get(k);
+        if (v != null) {
+          metrics.put(k, v);
+        }
+      }
       metrics.put("best_epoch", (double) fit.bestEpoch());
       metrics.put("epochs", (double) fit.epochs().size());
       metrics.put("train_rows", (double) split.train().size());
@@ -485,6 +511,21 @@ public final class RetrainService implements AutoCloseable {
   }
 
   /** Scores rows with a fresh scorer of {@code bundle}, in chunks. */
+  /** The reliability diagram: per tenth of predicted probability, rows, mean score, observed rate. */
+  private static List<Map<String, Object>> reliability(int[] labels, float[] scores) {
+    List<Map<String, Object>> out = new java.util.ArrayList<>();
+    double[][] bins = Metrics.reliability(labels, scores, 10);
+    for (int i = 0; i < bins.length; i++) {
+      Map<String, Object> bin = new LinkedHashMap<>();
+      bin.put("from", i / 10.0);
+      bin.put("rows", (long) bins[i][0]);
+      bin.put("mean_score", RunResult.number(bins[i][1]));
+      bin.put("observed_rate", RunResult.number(bins[i][2]));
+      out.add(bin);
+    }
+    return out;
+  }
+
   private static float[] score(ModelBundle bundle, List<FeatureRow> rows) throws BundleException {
     float[] out = new float[rows.size()];
     try (DienBatchScorer scorer = bundle.newScorer()) {
