@@ -124,6 +124,9 @@ public final class Demo {
         data.users().size(), data.movies().size(), data.ratings().size(), options.data(),
         data.format());
 
+    // The state of an earlier run into the same folder belongs to that run's broker, which is
+    // gone: restoring it against a new broker fails (offsets out of range), so it goes first.
+    deleteRecursively(options.out().resolve("scorer-state"));
     try (EmbeddedKafka kafka = EmbeddedKafka.builder().start()) {
       kafka.createTopics(topics.newTopics((short) 1));
       status.printf("ctr demo: broker at %s (started in %d ms)%n", kafka.bootstrapServers(),
@@ -468,6 +471,17 @@ public final class Demo {
   private boolean watcherFailed() {
     StreamWatcher w = watcher;
     return w != null && w.failure().isPresent();
+  }
+
+  private static void deleteRecursively(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (var paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
   }
 
   /** Polls {@code condition} every 100 ms until it holds (true) or {@code timeout} passes (false). */

@@ -49,6 +49,19 @@ class DemoEndToEndTest {
     // each rating is published once its impression is scored, so each joins its impression
     assertThat(summary.get("feedback_organic").asLong()).as("stderr:%n%s", tail(stderr)).isZero();
     assertThat(summary.get("popularity_auc_after_first_release").isNumber()).isTrue();
+    // the online baselines on the same ratings, and the served scores as probabilities
+    assertThat(summary.get("baselines").has("popularity")).isTrue();
+    assertThat(summary.get("baselines").get("user_rate").isNumber()).isTrue();
+    assertThat(summary.get("baselines").get("movie_user").isNumber()).isTrue();
+    assertThat(summary.get("ece_after_first_release").asDouble()).isBetween(0.0, 1.0);
+    assertThat(summary.get("logloss_after_first_release").asDouble()).isPositive();
+    assertThat(summary.get("ece_by_version").has("prior")).isTrue();
+    long served = 0;
+    for (JsonNode n : summary.get("served_by_version")) {
+      served += n.asLong();
+    }
+    assertThat(served).isEqualTo(3_000);
+    assertThat(summary.get("prior_share").asDouble()).isBetween(0.0, 1.0);
 
     assertThat(summary.get("releases").asLong()).as("stderr:%n%s", tail(stderr)).isPositive();
     List<String> versions = new ArrayList<>();
@@ -72,6 +85,7 @@ class DemoEndToEndTest {
     assertThat(Files.readString(out.resolve("report.html"))).contains("online-auc.png");
     assertThat(out.resolve("online-auc.png")).exists();
     assertThat(out.resolve("counts.png")).exists();
+    assertThat(out.resolve("reliability.png")).exists();
   }
 
   @Test
@@ -82,6 +96,11 @@ class DemoEndToEndTest {
     SyntheticMovieLens.builder().optUsers(60).optMovies(80).optRatings(2_000).optSeed(8)
         .optShowProgress(false).build().generate().writeTo(data);
     StringWriter stderr = new StringWriter();
+    // An earlier run into the same folder left its scorer state, which names offsets of that
+    // run's broker (here: 800 movies read); the new run must not try to restore it.
+    Path stale = tmp.resolve("run").resolve("scorer-state").resolve("ctr-demo").resolve("global");
+    Files.createDirectories(stale);
+    Files.writeString(stale.resolve(".checkpoint"), "0\n1\nmovies 0 800\n");
 
     // unpaced: without the wait the replay would run far ahead of the trainer
     JsonNode summary = demo(stderr, "--data", data.toString(), "--out",

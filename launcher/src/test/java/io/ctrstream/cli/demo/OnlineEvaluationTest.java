@@ -100,4 +100,43 @@ class OnlineEvaluationTest {
     // positives 0.9 and 0.4 against negative 0.6: one of two pairs right
     assertThat(OnlineEvaluation.oracleAuc(dir, events)).contains(0.5);
   }
+
+  @Test
+  void baselinesScoreEachRatingFromTheRatingsBeforeItAndAddMovieAndUserAsLogits() {
+    // user 1 likes everything, user 2 nothing; movie 100 is liked, 200 not. k = 10.
+    List<Rating> events = List.of(new Rating(1, 100, 5, 1), new Rating(2, 200, 1, 2),
+        new Rating(1, 200, 4, 3), new Rating(2, 100, 2, 4));
+    var scores = OnlineEvaluation.baselineScores(events, 10);
+    assertThat(scores.keySet()).containsExactly(OnlineEvaluation.POPULARITY,
+        OnlineEvaluation.USER_RATE, OnlineEvaluation.MOVIE_USER);
+    // third rating: prior 1/2; movie 200 had (0 of 1): (0 + 5) / 11; user 1 had (1 of 1): 6 / 11
+    double pm = 5.0 / 11;
+    double pu = 6.0 / 11;
+    assertThat((double) scores.get(OnlineEvaluation.POPULARITY)[2]).isCloseTo(pm, within(1e-6));
+    assertThat((double) scores.get(OnlineEvaluation.USER_RATE)[2]).isCloseTo(pu, within(1e-6));
+    double z = Math.log(pm / (1 - pm)) + Math.log(pu / (1 - pu)) - 0;
+    assertThat((double) scores.get(OnlineEvaluation.MOVIE_USER)[2])
+        .isCloseTo(1 / (1 + Math.exp(-z)), within(1e-6));
+
+    // on the ratings a release served only, and the served scores' calibration
+    List<Rating> stream = new ArrayList<>();
+    List<Served> served = new ArrayList<>();
+    for (int i = 0; i < 400; i++) {
+      Rating r = new Rating(i % 2, i % 3 == 0 ? 100 : 200, i % 2 == 0 ? 5 : 1, i);
+      stream.add(r);
+      served.add(new Served("imp-" + r.userId() + "-" + r.movieId() + "-" + r.timestamp() * 1000L,
+          Integer.toString(r.userId()), Integer.toString(r.movieId()), r.timestamp(),
+          OnlineEvaluation.label(r), r.userId() == 0 ? 0.95 : 0.05, i < 100 ? "prior" : "v1"));
+    }
+    var baselines = OnlineEvaluation.baselinesAfterFirstRelease(stream, served, 10);
+    assertThat(baselines.get(OnlineEvaluation.USER_RATE)).isEqualTo(1.0);
+    assertThat(baselines.get(OnlineEvaluation.MOVIE_USER)).isEqualTo(1.0);
+    assertThat(baselines.get(OnlineEvaluation.POPULARITY)).isLessThan(0.7);
+    // v1 served 0.95 to a user whose ratings are all high and 0.05 to one with none: ECE 0.05
+    assertThat(OnlineEvaluation.eceAfterFirstRelease(served)).isCloseTo(0.05, within(1e-6));
+    assertThat(OnlineEvaluation.loglossAfterFirstRelease(served))
+        .isCloseTo(-Math.log(0.95), within(1e-6));
+    assertThat(OnlineEvaluation.eceByVersion(served)).containsKeys("prior", "v1");
+    assertThat(OnlineEvaluation.reliabilityAfterFirstRelease(served)[9][0]).isEqualTo(150);
+  }
 }

@@ -67,4 +67,19 @@ class ReleaseGateTest {
         .isEqualTo("v42-20260101T000000Z");
     assertThat(ReleaseGate.nextVersion("dien-handmade", t)).isEqualTo("v1-20260101T000000Z");
   }
+
+  @Test
+  void aCandidateThatPassesOnAucIsStillGatedOnAWorseLogLoss() {
+    ReleaseGate gate = new ReleaseGate(0.005);
+    ReleaseGate.Decision worse = gate.decide(0.75, 0.74, 0.60, 0.55, 0.01, "v1-x");
+    assertThat(worse.release()).isFalse();
+    assertThat(worse.reason()).contains("log loss 0.6000 is worse than live v1-x 0.5500");
+    ReleaseGate.Decision within = gate.decide(0.75, 0.74, 0.555, 0.55, 0.01, "v1-x");
+    assertThat(within.release()).isTrue();
+    assertThat(within.reason()).contains("log loss 0.5550 vs 0.5500");
+    // no live log loss (it could not be scored): the AUC decides
+    assertThat(gate.decide(0.75, 0.74, 0.60, Double.NaN, 0.01, "v1-x").release()).isTrue();
+    // a worse AUC is gated whatever the log loss
+    assertThat(gate.decide(0.70, 0.74, 0.40, 0.55, 0.01, "v1-x").release()).isFalse();
+  }
 }
