@@ -31,6 +31,7 @@ create impressions    "$USER_PARTITIONS" cleanup.policy=delete
 create ratings        "$USER_PARTITIONS" cleanup.policy=delete
 create scores         "$USER_PARTITIONS" cleanup.policy=delete
 create feedback       "$USER_PARTITIONS" cleanup.policy=delete retention.ms=31536000000
+create movie-stats    "$USER_PARTITIONS" cleanup.policy=compact
 create model-releases 1                  cleanup.policy=compact max.message.bytes=67108864
 create dead-letters   1                  cleanup.policy=delete
 

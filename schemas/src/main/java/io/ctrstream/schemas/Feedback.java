@@ -20,6 +20,10 @@ import java.util.List;
  * @param negatives one sampled negative per history entry, aligned; "" when none could be drawn
  * @param userRatings the user's ratings before this one, as served; null when unknown
  * @param userPositives how many of those were high, as served; null when unknown
+ * @param movieRatings the candidate movie's ratings (from all users) as served, from the scorer's
+ *     {@code movie-stats}; 0 for a movie with none counted yet, null when unknown (older records)
+ * @param moviePositives how many of those were high, as served; null when unknown
+ * @param userGenre how the user had rated the candidate's genres, as served; null when unknown
  * @param servedScore the served score of the joined impression; null for organic
  * @param modelVersion the model that served it; null for organic
  * @param impressionId the joined impression; null for organic
@@ -36,6 +40,9 @@ public record Feedback(
     List<String> negatives,
     Integer userRatings,
     Integer userPositives,
+    Integer movieRatings,
+    Integer moviePositives,
+    UserGenre userGenre,
     Double servedScore,
     String modelVersion,
     String impressionId,
@@ -54,6 +61,15 @@ public record Feedback(
       Double servedScore, String modelVersion, String impressionId, Source source) {
     this(userId, movieId, label, rating, timestamp, profile, genres, history, negatives, null, null,
         servedScore, modelVersion, impressionId, source);
+  }
+
+  /** An example with the user's rating counts but without the movie and genre statistics. */
+  public Feedback(String userId, String movieId, Integer label, Double rating, Long timestamp,
+      Profile profile, List<String> genres, List<String> history, List<String> negatives,
+      Integer userRatings, Integer userPositives, Double servedScore, String modelVersion,
+      String impressionId, Source source) {
+    this(userId, movieId, label, rating, timestamp, profile, genres, history, negatives,
+        userRatings, userPositives, null, null, null, servedScore, modelVersion, impressionId, source);
   }
 
   /** Where the features of an example come from. */
@@ -101,12 +117,17 @@ public record Feedback(
             .list("negatives", negatives, 1000, Checks.ItemRule.text(0, Checks.MAX_ID_LENGTH))
             .optionalRange("userRatings", userRatings, 0, Integer.MAX_VALUE)
             .optionalRange("userPositives", userPositives, 0, Integer.MAX_VALUE)
+            .optionalRange("movieRatings", movieRatings, 0, Integer.MAX_VALUE)
+            .optionalRange("moviePositives", moviePositives, 0, Integer.MAX_VALUE)
             .optionalRange("servedScore", servedScore, 0, 1)
             .optionalId("modelVersion", modelVersion)
             .optionalId("impressionId", impressionId)
             .present("source", source);
     if (profile != null) {
       c.nested("profile", profile.validate());
+    }
+    if (userGenre != null) {
+      c.nested("userGenre", userGenre.validate());
     }
     if (history != null && negatives != null && history.size() != negatives.size()) {
       c.rule(false, "negatives must align with history (one per entry): "
@@ -117,6 +138,9 @@ public record Feedback(
     }
     if (userRatings != null && userPositives != null && userPositives > userRatings) {
       c.rule(false, "userPositives must not exceed userRatings, got " + userPositives + " of " + userRatings);
+    }
+    if (movieRatings != null && moviePositives != null && moviePositives > movieRatings) {
+      c.rule(false, "moviePositives must not exceed movieRatings, got " + moviePositives + " of " + movieRatings);
     }
     if (source == Source.IMPRESSION && impressionId == null) {
       c.rule(false, "impressionId is required when source is impression");

@@ -16,8 +16,10 @@ import org.apache.kafka.common.serialization.Serdes;
  *
  * <p>{@code users}, {@code impressions} and {@code ratings} are co-partitioned by userId (the
  * scorer joins them in one task), so they, and the user-keyed outputs, share {@link
- * Builder#optUserPartitions(int)}. {@code users}, {@code movies} and {@code model-releases} are
- * compacted: the latest value per key is the state.
+ * Builder#optUserPartitions(int)}. {@code users}, {@code movies}, {@code movie-stats} and {@code
+ * model-releases} are compacted: the latest value per key is the state. {@code movie-stats} is
+ * written by the scorer itself (its counts of each movie's ratings) and has the user-keyed
+ * partition count, as the internal topic its counts are aggregated from does.
  *
  * <pre>{@code
  * Topics topics = Topics.builder().optPrefix("staging.").build();
@@ -39,6 +41,7 @@ public final class Topics {
   private final TopicSpec<String, Rating> ratings;
   private final TopicSpec<String, Score> scores;
   private final TopicSpec<String, Feedback> feedback;
+  private final TopicSpec<String, MovieStats> movieStats;
   private final TopicSpec<String, ModelRelease> modelReleases;
   private final TopicSpec<String, DeadLetter> deadLetters;
 
@@ -54,6 +57,7 @@ public final class Topics {
     feedback = spec("feedback", key, Feedback.class, b.userPartitions, Map.of(
         TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
         TopicConfig.RETENTION_MS_CONFIG, Long.toString(b.feedbackRetention.toMillis())));
+    movieStats = spec("movie-stats", key, MovieStats.class, b.userPartitions, COMPACT);
     modelReleases = spec("model-releases", key, ModelRelease.class, 1, Map.of(
         TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
         TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(b.maxReleaseBytes)));
@@ -113,6 +117,11 @@ public final class Topics {
     return feedback;
   }
 
+  /** Each movie's counts of ratings and high ratings, key movieId, compacted; written by the scorer. */
+  public TopicSpec<String, MovieStats> movieStats() {
+    return movieStats;
+  }
+
   /** Released models, key model name, compacted. */
   public TopicSpec<String, ModelRelease> modelReleases() {
     return modelReleases;
@@ -125,7 +134,8 @@ public final class Topics {
 
   /** Every topic, inputs first. */
   public List<TopicSpec<String, ?>> all() {
-    return List.of(users, movies, impressions, ratings, scores, feedback, modelReleases, deadLetters);
+    return List.of(users, movies, impressions, ratings, scores, feedback, movieStats, modelReleases,
+        deadLetters);
   }
 
   /** The spec with this full name, if it is one of ours. */
@@ -155,7 +165,10 @@ public final class Topics {
       return this;
     }
 
-    /** Partitions of the user-keyed topics (users, impressions, ratings, scores, feedback); default 4. */
+    /**
+     * Partitions of the user-keyed topics (users, impressions, ratings, scores, feedback) and of
+     * movie-stats; default 4.
+     */
     public Builder optUserPartitions(int partitions) {
       this.userPartitions = partitions;
       return this;

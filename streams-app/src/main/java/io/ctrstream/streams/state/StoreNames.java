@@ -17,11 +17,28 @@ public final class StoreNames {
   public static final String SCORE_BUFFER = "score-buffer";
   /** The movie catalog, a global store fed by the movies topic (see {@code Catalog}). Not logged: the topic is its log. */
   public static final String CATALOG = "catalog";
+  /**
+   * movieId to {@code MovieStats}: each movie's counts of ratings, aggregated from the ratings
+   * re-keyed by movieId ({@link #MOVIE_RATINGS_REPARTITION}). Logged; its updates go to {@code movie-stats}.
+   */
+  public static final String MOVIE_RATING_COUNTS = "movie-rating-counts";
+  /** The {@code movie-stats} topic as a global store read by every task. Not logged: the topic is its log. */
+  public static final String MOVIE_STATS = "movie-stats";
+  /**
+   * Name of the internal topic {@code <application.id>-movie-ratings-repartition}: valid ratings
+   * re-keyed by movieId, on their way to {@link #MOVIE_RATING_COUNTS}.
+   */
+  public static final String MOVIE_RATINGS_REPARTITION = "movie-ratings";
 
   private StoreNames() {}
 
   /** The changelog topic Kafka Streams uses for a logged store. */
   public static String changelogTopic(String applicationId, String store) {
     return applicationId + "-" + store + "-changelog";
+  }
+
+  /** The internal topic Kafka Streams uses for a named repartition. */
+  public static String repartitionTopic(String applicationId, String name) {
+    return applicationId + "-" + name + "-repartition";
   }
 }

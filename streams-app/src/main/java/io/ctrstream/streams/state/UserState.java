@@ -7,17 +7,20 @@ import java.util.List;
 /**
  * Everything the scorer knows about one user that feature assembly needs, in one store value so
  * an impression costs one read of it: the profile and the last N highly rated movies (oldest
- * first) with their aligned negatives, and how many ratings, and high ratings, the user has given. The set of rated movies lives in its own store, read only
- * when a rating arrives.
+ * first) with their aligned negatives, how many ratings, and high ratings, the user has given, and
+ * the user's decayed genre counters ({@link GenreCounters}). The set of rated movies lives in its
+ * own store, read only when a rating arrives.
  *
  * @param profile the user's attributes; {@link Profile#UNKNOWN} when never seen
  * @param ratings how many ratings the user has given (0 in state written before it was counted)
  * @param positives how many of them were high (rating &gt;= 4)
+ * @param genreCounters the decayed genre counters (empty in state written before they were kept)
  */
-public record UserState(Profile profile, List<HistoryEntry> history, Integer ratings, Integer positives) {
+public record UserState(Profile profile, List<HistoryEntry> history, Integer ratings, Integer positives,
+    GenreCounters genreCounters) {
 
   /** A user the scorer has not seen: unknown profile, empty history (a cold user). */
-  public static final UserState EMPTY = new UserState(Profile.UNKNOWN, List.of(), 0, 0);
+  public static final UserState EMPTY = new UserState(Profile.UNKNOWN, List.of(), 0, 0, GenreCounters.EMPTY);
 
   public UserState {
     profile = profile == null ? Profile.UNKNOWN : profile;
@@ -25,6 +28,7 @@ public record UserState(Profile profile, List<HistoryEntry> history, Integer rat
     // Boxed so state written before the counts existed (no such fields) reads as 0, not an error.
     ratings = ratings == null ? 0 : Math.max(0, ratings);
     positives = positives == null ? 0 : Math.max(0, Math.min(positives, ratings));
+    genreCounters = genreCounters == null ? GenreCounters.EMPTY : genreCounters;
   }
 
   /** A state with no rating counted. */
@@ -32,8 +36,13 @@ public record UserState(Profile profile, List<HistoryEntry> history, Integer rat
     this(profile, history, 0, 0);
   }
 
+  /** A state with rating counts but no genre counters. */
+  public UserState(Profile profile, List<HistoryEntry> history, Integer ratings, Integer positives) {
+    this(profile, history, ratings, positives, GenreCounters.EMPTY);
+  }
+
   public UserState withProfile(Profile newProfile) {
-    return new UserState(newProfile, history, ratings, positives);
+    return new UserState(newProfile, history, ratings, positives, genreCounters);
   }
 
   /** History movie ids, oldest first. */
@@ -46,15 +55,22 @@ public record UserState(Profile profile, List<HistoryEntry> history, Integer rat
     return history.stream().map(HistoryEntry::negative).toList();
   }
 
+  /** The state after a rating of a movie with no known genres. */
+  public UserState afterRating(
+      String movieId, long timestamp, boolean positive, String negative, int maxLength) {
+    return afterRating(movieId, timestamp, positive, negative, maxLength, List.of());
+  }
+
   /**
    * The state after a rating. A movie rated again leaves the history first (its old rating no
    * longer stands); a positive then enters it in timestamp order with its negative; only the
-   * last {@code maxLength} remain.
+   * last {@code maxLength} remain. The genre counters decay and count the movie's genres.
    *
    * @param negative the negative drawn for this movie; used only when {@code positive}
+   * @param movieGenres the rated movie's genres in the catalog now (empty when unknown)
    */
-  public UserState afterRating(
-      String movieId, long timestamp, boolean positive, String negative, int maxLength) {
+  public UserState afterRating(String movieId, long timestamp, boolean positive, String negative,
+      int maxLength, List<String> movieGenres) {
     List<HistoryEntry> next = new ArrayList<>(history.size() + 1);
     for (HistoryEntry e : history) {
       if (!e.movieId().equals(movieId)) {
@@ -73,7 +89,8 @@ public record UserState(Profile profile, List<HistoryEntry> history, Integer rat
       next = next.subList(next.size() - maxLength, next.size());
     }
     return new UserState(profile, next, saturatedIncrement(ratings),
-        positive ? saturatedIncrement(positives) : positives);
+        positive ? saturatedIncrement(positives) : positives,
+        genreCounters.afterRating(movieGenres, positive));
   }
 
   private static int saturatedIncrement(int n) {

@@ -4,6 +4,7 @@ import io.ctrstream.schemas.Decoded;
 import io.ctrstream.schemas.FailureKind;
 import io.ctrstream.schemas.JsonSerde;
 import io.ctrstream.streams.metrics.ScorerMetrics;
+import java.util.List;
 import java.util.Objects;
 import java.util.function.Function;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -23,6 +24,7 @@ final class InputDecoder<V> implements Processor<String, byte[], String, Object>
   private final Function<String, UserEvent> onTombstone;
   private final ScorerMetrics metrics;
   private final int maxValueBytes;
+  private final List<String> eventTargets;
   private ProcessorContext<String, Object> context;
   private DeadLetters deadLetters;
 
@@ -37,6 +39,19 @@ final class InputDecoder<V> implements Processor<String, byte[], String, Object>
       Function<String, UserEvent> onTombstone,
       ScorerMetrics metrics,
       int maxValueBytes) {
+    this(serde, userIdOf, toEvent, onTombstone, metrics, maxValueBytes, List.of(Nodes.USER_EVENTS));
+  }
+
+  /** As above, forwarding every valid event to each of {@code eventTargets} (node names). */
+  InputDecoder(
+      JsonSerde<V> serde,
+      Function<V, String> userIdOf,
+      Function<V, UserEvent> toEvent,
+      Function<String, UserEvent> onTombstone,
+      ScorerMetrics metrics,
+      int maxValueBytes,
+      List<String> eventTargets) {
+    this.eventTargets = List.copyOf(eventTargets);
     this.serde = Objects.requireNonNull(serde);
     this.userIdOf = Objects.requireNonNull(userIdOf);
     this.toEvent = Objects.requireNonNull(toEvent);
@@ -76,7 +91,10 @@ final class InputDecoder<V> implements Processor<String, byte[], String, Object>
               + " (the topics are partitioned by userId)");
       return;
     }
-    context.forward(record.withValue((Object) toEvent.apply(v)), Nodes.USER_EVENTS);
+    Record<String, Object> event = record.withValue((Object) toEvent.apply(v));
+    for (String target : eventTargets) {
+      context.forward(event, target);
+    }
   }
 
   private static String quote(String s) {

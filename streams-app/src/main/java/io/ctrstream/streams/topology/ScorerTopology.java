@@ -3,6 +3,7 @@ package io.ctrstream.streams.topology;
 import io.ctrstream.schemas.Impression;
 import io.ctrstream.schemas.JsonSerde;
 import io.ctrstream.schemas.Movie;
+import io.ctrstream.schemas.MovieStats;
 import io.ctrstream.schemas.Rating;
 import io.ctrstream.schemas.Topics;
 import io.ctrstream.schemas.UserProfile;
@@ -13,20 +14,33 @@ import io.ctrstream.streams.state.BufferedImpression;
 import io.ctrstream.streams.state.PendingImpression;
 import io.ctrstream.streams.state.StoreNames;
 import io.ctrstream.streams.state.UserState;
+import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
 
 /**
  * Builds the scorer's topology: the flow of {@code ARCHITECTURE.md}, top to bottom, every node
- * and store named explicitly (no generated names, so changelogs survive changes; the only internal
- * topics are the changelogs {@code <application.id>-<store>-changelog}). Inputs are read as raw
- * bytes so a bad record reaches the dead-letter topic with its exact payload.
+ * and store named explicitly (no generated names, so changelogs survive changes; the internal
+ * topics are the changelogs {@code <application.id>-<store>-changelog} and the ratings re-keyed by
+ * movieId, {@code <application.id>-movie-ratings-repartition}). Inputs are read as raw bytes so a
+ * bad record reaches the dead-letter topic with its exact payload.
+ *
+ * <p>The ratings path up to the movie counts is written with the DSL, the only public way to
+ * declare a repartition topic that Kafka Streams creates and purges itself; the rest is added to
+ * the same topology with the Processor API, and the ratings decoder feeds both.
  */
 public final class ScorerTopology {
   private ScorerTopology() {}
@@ -42,24 +56,47 @@ public final class ScorerTopology {
     Deserializer<String> keys = Serdes.String().deserializer();
     Deserializer<byte[]> raw = Serdes.ByteArray().deserializer();
     int maxBytes = config.maxValueBytes();
-    Topology t = new Topology();
+    StreamsBuilder dsl = new StreamsBuilder();
 
-    // 1. Catalog: movies (compacted, key movieId) -> global store read by every task (genres, negatives).
+    // 1. Ratings (key userId): validated, then history + feedback (step 5), and re-keyed by movieId.
+    KStream<String, Object> ratings = dsl.stream(topics.ratings().name(),
+            Consumed.with(Serdes.String(), Serdes.ByteArray()).withName(Nodes.RATINGS_SOURCE))
+        .process(() -> new InputDecoder<>(topics.ratings().valueSerde(), Rating::userId,
+                UserEvent.Rated::new, null, metrics, maxBytes,
+                List.of(Nodes.USER_EVENTS, Nodes.MOVIE_RATINGS_BY_MOVIE)),
+            Named.as(Nodes.RATINGS_DECODER));
+
+    // 2. Movie stats: ratings by movieId (repartition) -> counts (RocksDB) -> movie-stats (compacted).
+    dsl.addStateStore(logged(StoreNames.MOVIE_RATING_COUNTS, JsonSerde.of(MovieStats.class)));
+    ratings
+        .map((userId, event) -> {
+          Rating r = ((UserEvent.Rated) event).rating();
+          return KeyValue.pair(r.movieId(), r);
+        }, Named.as(Nodes.MOVIE_RATINGS_BY_MOVIE))
+        .repartition(Repartitioned.<String, Rating>as(StoreNames.MOVIE_RATINGS_REPARTITION)
+            .withKeySerde(Serdes.String()).withValueSerde(topics.ratings().valueSerde()))
+        .process(MovieStatsAggregator::new, Named.as(Nodes.MOVIE_STATS_AGGREGATOR),
+            StoreNames.MOVIE_RATING_COUNTS)
+        .to(topics.movieStats().name(), Produced.with(Serdes.String(), topics.movieStats().valueSerde())
+            .withName(Nodes.MOVIE_STATS_SINK));
+    Topology t = dsl.build();
+
+    // 3. Catalog: movies (compacted, key movieId) -> global store read by every task (genres, negatives).
     t.addGlobalStore(catalogStore(topics), Nodes.MOVIES_SOURCE, keys, raw, topics.movies().name(),
         Nodes.CATALOG_UPDATER, () -> new CatalogUpdater(topics.movies().valueSerde(), metrics, maxBytes));
 
-    // 2. Users (compacted, key userId): validated profile updates; a tombstone forgets the profile.
+    // 3b. Movie stats (compacted, key movieId) -> global store read by every task (served counts).
+    t.addGlobalStore(movieStatsStore(topics), Nodes.MOVIE_STATS_SOURCE, keys, raw,
+        topics.movieStats().name(), Nodes.MOVIE_STATS_UPDATER,
+        () -> new MovieStatsUpdater(topics.movieStats().valueSerde()));
+
+    // 4a. Users (compacted, key userId): validated profile updates; a tombstone forgets the profile.
     t.addSource(Nodes.USERS_SOURCE, keys, raw, topics.users().name());
     t.addProcessor(Nodes.USERS_DECODER, () -> new InputDecoder<>(topics.users().valueSerde(),
         UserProfile::userId, p -> new UserEvent.ProfileChanged(p.userId(), p),
         userId -> new UserEvent.ProfileChanged(userId, null), metrics, maxBytes), Nodes.USERS_SOURCE);
 
-    // 3. Ratings (key userId): validated, then history + feedback.
-    t.addSource(Nodes.RATINGS_SOURCE, keys, raw, topics.ratings().name());
-    t.addProcessor(Nodes.RATINGS_DECODER, () -> new InputDecoder<>(topics.ratings().valueSerde(),
-        Rating::userId, UserEvent.Rated::new, null, metrics, maxBytes), Nodes.RATINGS_SOURCE);
-
-    // 4. Impressions (key userId): validated, then features -> micro-batch -> model -> scores.
+    // 4b. Impressions (key userId): validated, then features -> micro-batch -> model -> scores.
     t.addSource(Nodes.IMPRESSIONS_SOURCE, keys, raw, topics.impressions().name());
     t.addProcessor(Nodes.IMPRESSIONS_DECODER, () -> new InputDecoder<>(topics.impressions().valueSerde(),
         Impression::userId, UserEvent.Shown::new, null, metrics, maxBytes), Nodes.IMPRESSIONS_SOURCE);
@@ -89,6 +126,11 @@ public final class ScorerTopology {
     // Global stores are rebuilt from their source topic, which is their log.
     return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.CATALOG),
         Serdes.String(), topics.movies().valueSerde()).withLoggingDisabled().withCachingDisabled();
+  }
+
+  private static StoreBuilder<KeyValueStore<String, MovieStats>> movieStatsStore(Topics topics) {
+    return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.MOVIE_STATS),
+        Serdes.String(), topics.movieStats().valueSerde()).withLoggingDisabled().withCachingDisabled();
   }
 
   private static <V> StoreBuilder<KeyValueStore<String, V>> logged(String name, Serde<V> values) {

@@ -3,6 +3,7 @@ package io.ctrstream.streams.topology;
 import io.ctrstream.schemas.Feedback;
 import io.ctrstream.schemas.Impression;
 import io.ctrstream.schemas.Movie;
+import io.ctrstream.schemas.MovieStats;
 import io.ctrstream.schemas.Profile;
 import io.ctrstream.schemas.Rating;
 import io.ctrstream.schemas.Score;
@@ -31,13 +32,14 @@ import org.slf4j.LoggerFactory;
  * <p>Input: {@link UserEvent}s, key userId, from the users, ratings and impressions decoders (the
  * three topics are co-partitioned by userId). Stores read and written: {@code user-state}, {@code
  * rated-movies}, {@code pending-impressions}, {@code pending-expiry}, {@code score-buffer};
- * {@code catalog} (global) is read. Output: {@link Score} to {@code scores}, {@link Feedback} to
+ * {@code catalog} and {@code movie-stats} (global) are read. Output: {@link Score} to {@code scores}, {@link Feedback} to
  * {@code feedback}.
  *
  * <ul>
  *   <li>Profile: replaces the profile in {@code user-state}.
- *   <li>Impression: assembles features with two reads ({@code user-state}, {@code catalog}) and
- *       appends them to the task's buffer. The unscored impressions of all tasks of the stream
+ *   <li>Impression: assembles features with three reads ({@code user-state}, {@code catalog},
+ *       {@code movie-stats}: the candidate's counts as they stand, 0 when it has none, lagging the
+ *       ratings by the commit that publishes them) and appends them to the task's buffer. The unscored impressions of all tasks of the stream
  *       thread are scored together ({@link ThreadBatch}) when they reach {@code batch.size}, or
  *       when the oldest has waited {@code batch.max.wait.ms} (checked on append, and by a
  *       wall-clock punctuator for a quiet stream); each task emits its own scores at its next
@@ -48,7 +50,8 @@ import org.slf4j.LoggerFactory;
  *       just before the rating). If an impression of that movie to that user is still in the
  *       buffer, the buffer is scored first, so the example carries its served score; that is why
  *       scoring and history share this node. Then the history: the movie joins the rated set; a rating &gt;= 4 enters
- *       the last-N history with one negative drawn from the catalog among movies never rated.
+ *       the last-N history with one negative drawn from the catalog among movies never rated, and
+ *       the user's genre counters decay and count the movie's genres (from the catalog now).
  *   <li>A stream-time punctuator drops pending impressions whose window has passed.
  * </ul>
  *
@@ -71,6 +74,7 @@ final class UserEventProcessor implements Processor<String, UserEvent, String, O
   private KeyValueStore<String, UserState> users;
   private KeyValueStore<String, Long> rated;
   private Catalog catalog;
+  private KeyValueStore<String, MovieStats> movieStats;
   private PendingImpressions pending;
   private MicroBatchBuffer buffer;
   private ThreadBatch batch; // joined on the stream thread, at the first record or punctuation
@@ -87,6 +91,7 @@ final class UserEventProcessor implements Processor<String, UserEvent, String, O
     this.users = context.getStateStore(StoreNames.USER_STATE);
     this.rated = context.getStateStore(StoreNames.RATED);
     this.catalog = new Catalog(context.getStateStore(StoreNames.CATALOG));
+    this.movieStats = context.getStateStore(StoreNames.MOVIE_STATS);
     this.pending = new PendingImpressions(
         context.getStateStore(StoreNames.PENDING), context.getStateStore(StoreNames.PENDING_EXPIRY));
     if (batch != null) {
@@ -167,8 +172,9 @@ final class UserEventProcessor implements Processor<String, UserEvent, String, O
         negative = NO_NEGATIVE;
       }
     }
-    users.put(userId, stateOf(userId).afterRating(
-        movieId, rating.timestamp(), rating.positive(), negative, config.historyLength()));
+    Movie movie = catalog.get(movieId);
+    users.put(userId, stateOf(userId).afterRating(movieId, rating.timestamp(), rating.positive(),
+        negative, config.historyLength(), movie == null ? List.of() : movie.genres()));
   }
 
   /** The training example for a rating, from the state before the rating changes it. */
@@ -186,22 +192,34 @@ final class UserEventProcessor implements Processor<String, UserEvent, String, O
       metrics.feedback(Feedback.Source.IMPRESSION.wireName());
       return new Feedback(userId, movieId, label, rating.rating(), rating.timestamp(), f.profile(),
           f.genres(), f.history(), f.negatives(), f.userRatings(), f.userPositives(),
-          joined.score(), joined.modelVersion(),
+          f.movieRatings(), f.moviePositives(), f.userGenre(), joined.score(), joined.modelVersion(),
           joined.impressionId(), Feedback.Source.IMPRESSION);
     }
     ServedFeatures f = assemble(userId, movieId);
     metrics.feedback(Feedback.Source.ORGANIC.wireName());
     return new Feedback(userId, movieId, label, rating.rating(), rating.timestamp(), f.profile(),
-        f.genres(), f.history(), f.negatives(), f.userRatings(), f.userPositives(), null, null, null,
-        Feedback.Source.ORGANIC);
+        f.genres(), f.history(), f.negatives(), f.userRatings(), f.userPositives(),
+        f.movieRatings(), f.moviePositives(), f.userGenre(), null, null, null, Feedback.Source.ORGANIC);
   }
 
-  /** Features of (user, movie) now: one read of the user's state, one of the catalog. */
+  /**
+   * Features of (user, movie) now: one read each of the user's state, the catalog and the movie
+   * stats (a movie with no stats has, as far as this scorer knows, no ratings: 0, not unknown).
+   */
   private ServedFeatures assemble(String userId, String movieId) {
     UserState state = stateOf(userId);
     Movie movie = catalog.get(movieId);
-    return new ServedFeatures(state.profile(), movie == null ? List.of() : movie.genres(),
-        state.historyIds(), state.negativeIds(), state.ratings(), state.positives());
+    List<String> genres = movie == null ? List.of() : movie.genres();
+    MovieStats stats = movieStats.get(movieId);
+    return new ServedFeatures(state.profile(), genres, state.historyIds(), state.negativeIds(),
+        state.ratings(), state.positives(),
+        stats == null ? 0 : saturatedInt(stats.ratings()),
+        stats == null ? 0 : saturatedInt(stats.positives()),
+        state.genreCounters().servedFor(genres));
+  }
+
+  private static int saturatedInt(long n) {
+    return (int) Math.min(Integer.MAX_VALUE, n);
   }
 
   private UserState stateOf(String userId) {

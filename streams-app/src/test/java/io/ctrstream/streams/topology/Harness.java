@@ -2,6 +2,7 @@ package io.ctrstream.streams.topology;
 
 import io.ctrstream.schemas.DeadLetter;
 import io.ctrstream.schemas.Feedback;
+import io.ctrstream.schemas.MovieStats;
 import io.ctrstream.schemas.Score;
 import io.ctrstream.schemas.Topics;
 import io.ctrstream.streams.config.ScorerConfig;
@@ -34,6 +35,7 @@ final class Harness implements AutoCloseable {
   final TestOutputTopic<String, Score> scores;
   final TestOutputTopic<String, Feedback> feedback;
   final TestOutputTopic<String, DeadLetter> deadLetters;
+  final TestOutputTopic<String, MovieStats> movieStats;
 
   /** Batch 3, max wait 100 ms, window 10 s, history 3, max value 2048 bytes, unless overridden. */
   static ScorerConfig config(Path stateDir, Map<String, String> overrides) {
@@ -68,6 +70,8 @@ final class Harness implements AutoCloseable {
     feedback = driver.createOutputTopic(topics.feedback().name(), d, topics.feedback().valueSerde().deserializer());
     deadLetters = driver.createOutputTopic(topics.deadLetters().name(), d,
         topics.deadLetters().valueSerde().deserializer());
+    movieStats = driver.createOutputTopic(topics.movieStats().name(), d,
+        topics.movieStats().valueSerde().deserializer());
   }
 
   void movie(String id, String... genres) {

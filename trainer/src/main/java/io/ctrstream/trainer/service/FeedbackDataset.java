@@ -2,8 +2,10 @@ package io.ctrstream.trainer.service;
 
 import io.ctrstream.dien.features.FeatureRow;
 import io.ctrstream.dien.features.LabeledRow;
+import io.ctrstream.dien.features.UserGenreStats;
 import io.ctrstream.schemas.Feedback;
 import io.ctrstream.schemas.Profile;
+import io.ctrstream.schemas.UserGenre;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -29,7 +31,9 @@ public final class FeedbackDataset {
 
   /**
    * The row the scorer scored, as {@code ServedFeatures.toRow} in the scorer builds it from the
-   * same fields: age as a double, unknown profile attributes null.
+   * same fields: age as a double, unknown profile attributes null; the served movie counts and
+   * user-genre statistics as logged, null when the record has none (written before they were
+   * served).
    */
   public static LabeledRow toRow(Feedback f) {
     Profile p = f.profile() == null ? Profile.UNKNOWN : f.profile();
@@ -45,8 +49,18 @@ public final class FeedbackDataset {
             f.history(),
             f.negatives(),
             f.userRatings(),
-            f.userPositives());
+            f.userPositives(),
+            f.movieRatings(),
+            f.moviePositives(),
+            genreStats(f.userGenre()));
     return new LabeledRow(features, f.label(), f.timestamp());
+  }
+
+  private static UserGenreStats genreStats(UserGenre g) {
+    return g == null
+        ? null
+        : new UserGenreStats(g.recentPositives(), g.recentRatings(), g.recentTotal(),
+            g.longPositives(), g.longRatings(), g.longTotal());
   }
 
   /** Examples of {@code feedback} (validated records), sorted by event time; the sort is stable. */

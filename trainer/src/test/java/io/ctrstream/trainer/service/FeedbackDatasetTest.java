@@ -5,9 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ctrstream.dien.features.FeatureRow;
 import io.ctrstream.dien.features.LabeledRow;
+import io.ctrstream.dien.features.UserGenreStats;
 import io.ctrstream.schemas.Feedback;
 import io.ctrstream.schemas.JsonSerde;
 import io.ctrstream.schemas.Profile;
+import io.ctrstream.schemas.UserGenre;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -17,6 +19,7 @@ import org.junit.jupiter.api.Test;
  * double, genres, history and aligned negatives untouched, the label and event time), for a cold
  * user with an empty history, a user with unknown attributes, a movie missing from the catalog, and
  * both organic and impression-joined examples (after a JSON round trip, as read from the topic);
+ * the served movie counts and user-genre statistics reach the row, null for records without them;
  * and that the time split puts the newest share, ties at the boundary included, into validation.
  */
 class FeedbackDatasetTest {
@@ -63,6 +66,33 @@ class FeedbackDatasetTest {
                 List.of("m9", "", "m8"),
                 12,
                 9));
+  }
+
+  @Test
+  void servedMovieCountsAndUserGenreStatsReachTheRowAndOldRecordsReadAsUnknown() {
+    Feedback f =
+        SERDE.fromJson(
+            SERDE.toJson(
+                new Feedback("u1", "m7", 0, 2.0, 1_000L, Profile.UNKNOWN, List.of("Drama"),
+                    List.of(), List.of(), 3, 1, 452, 321,
+                    new UserGenre(0.64, 1.04, 2.44, 0.9025, 1.3775, 2.8525),
+                    null, null, null, Feedback.Source.ORGANIC)));
+
+    FeatureRow row = FeedbackDataset.toRow(f).features();
+
+    assertThat(row.movieRatings()).isEqualTo(452);
+    assertThat(row.moviePositives()).isEqualTo(321);
+    assertThat(row.userGenre())
+        .isEqualTo(new UserGenreStats(0.64, 1.04, 2.44, 0.9025, 1.3775, 2.8525));
+
+    // a record written before these were served: no such fields, so unknown
+    Feedback old = SERDE.fromJson("{\"userId\":\"u1\",\"movieId\":\"m7\",\"label\":0,"
+        + "\"rating\":2,\"timestamp\":1000,\"profile\":{},\"genres\":[],\"history\":[],"
+        + "\"negatives\":[],\"source\":\"organic\"}");
+    FeatureRow oldRow = FeedbackDataset.toRow(old).features();
+    assertThat(oldRow.movieRatings()).isNull();
+    assertThat(oldRow.moviePositives()).isNull();
+    assertThat(oldRow.userGenre()).isNull();
   }
 
   @Test
