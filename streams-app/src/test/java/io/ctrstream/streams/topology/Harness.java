@@ -35,7 +35,10 @@ final class Harness implements AutoCloseable {
   final TestOutputTopic<String, Feedback> feedback;
   final TestOutputTopic<String, DeadLetter> deadLetters;
 
-  /** Batch 3, max wait 100 ms, window 10 s, history 3, max value 2048 bytes, unless overridden. */
+  /**
+   * Batch 3, max wait 100 ms, window 10 s, history 3, max value 2048 bytes, any event time from 0,
+   * unless overridden.
+   */
   static ScorerConfig config(Path stateDir, Map<String, String> overrides) {
     Map<String, String> base = new java.util.HashMap<>(Map.of(
         "application.id", "scorer-test",
@@ -46,7 +49,8 @@ final class Harness implements AutoCloseable {
         "pending.window.ms", "10000",
         "history.length", "3",
         "max.value.bytes", "2048",
-        "prior.probability", "0.3"));
+        "prior.probability", "0.3",
+        "event.time.earliest.ms", "0")); // the fixtures' event times are small numbers
     base.putAll(overrides);
     return ScorerConfig.fromMap(base);
   }
