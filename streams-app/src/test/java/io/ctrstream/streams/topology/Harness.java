@@ -5,6 +5,7 @@ import io.ctrstream.schemas.Feedback;
 import io.ctrstream.schemas.Score;
 import io.ctrstream.schemas.Topics;
 import io.ctrstream.streams.config.ScorerConfig;
+import io.ctrstream.streams.errors.ErrorSink;
 import io.ctrstream.streams.metrics.ScorerMetrics;
 import io.ctrstream.streams.model.ModelProvider;
 import io.ctrstream.streams.state.PendingImpression;
@@ -56,10 +57,16 @@ final class Harness implements AutoCloseable {
   }
 
   Harness(ScorerConfig config, ModelProvider models) {
+    this(config, models, ErrorSink.LOG_ONLY);
+  }
+
+  /** With {@code errors} as the exception handlers' and the catalog's dead-letter writer. */
+  Harness(ScorerConfig config, ModelProvider models, ErrorSink errors) {
     this.config = config;
     Topics topics = config.topics();
-    this.driver = new TopologyTestDriver(ScorerTopology.build(config, models, metrics),
-        config.toStreamsProperties(), START);
+    java.util.Properties props = config.toStreamsProperties();
+    props.put(ErrorSink.CONFIG, errors);
+    this.driver = new TopologyTestDriver(ScorerTopology.build(config, models, metrics, errors), props, START);
     var s = Serdes.String().serializer();
     users = driver.createInputTopic(topics.users().name(), s, s, START, java.time.Duration.ZERO);
     movies = driver.createInputTopic(topics.movies().name(), s, s, START, java.time.Duration.ZERO);
