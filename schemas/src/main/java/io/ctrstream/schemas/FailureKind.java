@@ -16,7 +16,19 @@ public enum FailureKind {
   /** The record key disagrees with the id inside the value. */
   KEY_MISMATCH("key-mismatch"),
   /** A null value where a tombstone means nothing. */
-  MISSING_VALUE("missing-value");
+  MISSING_VALUE("missing-value"),
+  /** The key is missing, not valid UTF-8, or longer than the configured maximum key size. */
+  INVALID_KEY("invalid-key"),
+  /** The event timestamp is before the earliest accepted time or too far in the future. */
+  TIMESTAMP_OUT_OF_RANGE("timestamp-out-of-range"),
+  /** An impression id that is already pending (scored, awaiting its rating). */
+  DUPLICATE("duplicate"),
+  /** The model gave a non-finite score (NaN or infinite) or failed on this record. */
+  MODEL_FAILURE("model-failure"),
+  /** Processing the record threw an unexpected exception; the stream thread went on. */
+  PROCESSING_ERROR("processing-error"),
+  /** An output of the record could not be serialised or written; the stream thread went on. */
+  PRODUCTION_ERROR("production-error");
 
   private final String wireName;
 

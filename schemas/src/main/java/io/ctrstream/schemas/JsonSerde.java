@@ -9,6 +9,9 @@ import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Objects;
@@ -55,6 +58,10 @@ public final class JsonSerde<T> implements Serde<T> {
     }
     if (isBlank(bytes)) {
       return Decoded.failed(FailureKind.NOT_JSON, "not JSON: empty value");
+    }
+    String encoding = notUtf8(bytes);
+    if (encoding != null) {
+      return Decoded.failed(FailureKind.NOT_JSON, "not JSON in UTF-8: " + encoding);
     }
     T value;
     try {
@@ -134,6 +141,35 @@ public final class JsonSerde<T> implements Serde<T> {
   @Override
   public String toString() {
     return "JsonSerde<" + type.getSimpleName() + ">";
+  }
+
+  /**
+   * Why the value is not plain UTF-8 JSON, or null. Jackson would detect a byte order mark and
+   * UTF-16/32 and read them; the contract is UTF-8 without a BOM (RFC 8259), so they are refused
+   * rather than accepted by one reader and rejected by the next.
+   */
+  private static String notUtf8(byte[] b) {
+    if (b.length >= 3 && (b[0] & 0xff) == 0xef && (b[1] & 0xff) == 0xbb && (b[2] & 0xff) == 0xbf) {
+      return "starts with a UTF-8 byte order mark";
+    }
+    if (b.length >= 2 && ((b[0] & 0xff) == 0xfe && (b[1] & 0xff) == 0xff
+        || (b[0] & 0xff) == 0xff && (b[1] & 0xff) == 0xfe)) {
+      return "starts with a UTF-16 byte order mark";
+    }
+    for (int i = 0; i < Math.min(4, b.length); i++) {
+      if (b[i] == 0) {
+        return "a zero byte among the first four (UTF-16 or UTF-32)";
+      }
+    }
+    try {
+      StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(b));
+    } catch (CharacterCodingException e) {
+      return "malformed UTF-8 (" + e.getMessage() + ")";
+    }
+    return null;
   }
 
   private static boolean isBlank(byte[] bytes) {

@@ -96,4 +96,51 @@ class JsonSerdeTest {
     JsonSerde<DeadLetter> serde = JsonSerde.of(DeadLetter.class);
     assertThat(serde.fromJson(serde.toJson(c))).isEqualTo(c);
   }
+
+  @Test
+  void deadLetterBoundsKeyAndValueAndKeepsTheirLengthAndSha256() {
+    byte[] key = "k".repeat(600_000).getBytes(StandardCharsets.UTF_8);
+    byte[] value = ("{\"movieId\":\"" + "\u00e9".repeat(10) + "\"}").getBytes(StandardCharsets.UTF_8);
+    DeadLetter d = DeadLetter.ofRaw("impressions", 0, 5, FailureKind.INVALID_KEY, "too long", key, value, 15, 3);
+    assertThat(d.key()).isEqualTo("k".repeat(15));
+    assertThat(d.keyTruncated()).isTrue();
+    assertThat(d.keyLength()).isEqualTo(600_000L);
+    assertThat(d.keySha256()).isEqualTo(DeadLetter.sha256(key)).hasSize(64);
+    // 15 bytes end inside the second two-byte character: the text is cut before it, and stays text.
+    assertThat(d.rawPayloadEncoding()).isEqualTo(DeadLetter.PayloadEncoding.UTF8);
+    assertThat(d.rawPayload()).isEqualTo("{\"movieId\":\"\u00e9");
+    assertThat(d.rawPayloadTruncated()).isTrue();
+    assertThat(d.rawPayloadLength()).isEqualTo((long) value.length);
+    assertThat(d.rawPayloadSha256()).isEqualTo(DeadLetter.sha256(value));
+    assertThat(d.validate()).isEmpty();
+    JsonSerde<DeadLetter> serde = JsonSerde.of(DeadLetter.class);
+    assertThat(serde.serialize(d).length).isLessThan(1024);
+    assertThat(serde.fromJson(serde.toJson(d))).isEqualTo(d);
+
+    DeadLetter binaryKey = DeadLetter.ofRaw("t", 0, 0, FailureKind.INVALID_KEY, "r", new byte[] {(byte) 0xc3, 0x28},
+        null, 16, 3);
+    assertThat(binaryKey.keyEncoding()).isEqualTo(DeadLetter.PayloadEncoding.BASE64);
+    assertThat(binaryKey.keyBytes()).containsExactly((byte) 0xc3, 0x28);
+    assertThat(binaryKey.rawPayload()).isNull();
+    assertThat(binaryKey.rawPayloadLength()).isNull();
+  }
+
+  @Test
+  void jsonWithAByteOrderMarkOrInUtf16IsAnEncodingError() {
+    JsonSerde<Movie> serde = JsonSerde.of(Movie.class);
+    String json = "{\"movieId\":\"1\",\"title\":\"t\",\"genres\":[]}";
+    assertThat(serde.decode(json.getBytes(StandardCharsets.UTF_8))).isInstanceOf(Decoded.Ok.class);
+    byte[] bom = ("\uFEFF" + json).getBytes(StandardCharsets.UTF_8);
+    for (byte[] bad : List.of(bom, json.getBytes(StandardCharsets.UTF_16), json.getBytes(StandardCharsets.UTF_16LE),
+        json.getBytes(StandardCharsets.UTF_16BE))) {
+      assertThat(serde.decode(bad)).isInstanceOfSatisfying(Decoded.Failed.class, f -> {
+        assertThat(f.kind()).isEqualTo(FailureKind.NOT_JSON);
+        assertThat(f.reason()).startsWith("not JSON in UTF-8");
+      });
+    }
+    byte[] malformed = json.replace("\"t\"", "\"\u00e9\"").getBytes(StandardCharsets.UTF_8);
+    malformed[json.indexOf("\"t\"") + 2] = (byte) 0x28; // the second byte of é made invalid
+    assertThat(serde.decode(malformed)).isInstanceOfSatisfying(Decoded.Failed.class,
+        f -> assertThat(f.kind()).isEqualTo(FailureKind.NOT_JSON));
+  }
 }

@@ -2,6 +2,9 @@ package io.ctrstream.streams;
 
 import io.ctrstream.schemas.Topics;
 import io.ctrstream.streams.config.ScorerConfig;
+import io.ctrstream.streams.errors.ErrorSink;
+import io.ctrstream.streams.errors.KafkaErrorSink;
+import io.ctrstream.streams.http.ScorerHealth;
 import io.ctrstream.streams.http.ScorerHttpServer;
 import io.ctrstream.streams.http.StreamsUserStateQuery;
 import io.ctrstream.streams.http.UserStateQuery;
@@ -45,8 +48,11 @@ import org.slf4j.LoggerFactory;
  * <p>Start order: HTTP answers first (health says 503 until Streams runs), the follower reads the
  * releases present (bounded wait) so a restarted scorer serves the latest model from its first
  * batch, then Streams starts. Local state is never wiped at start (the history we depend on lives
- * there); a stream thread that dies on an unexpected error is replaced. {@link #close()} stops
- * HTTP, Streams (the last batches finish), then the follower.
+ * there); a record that cannot be read, processed or written is dead-lettered by the exception
+ * handlers ({@link KafkaErrorSink}) and the thread goes on; a stream thread that still dies on an
+ * unexpected error is replaced, counted, and readiness says so when it keeps dying. {@link
+ * #close()} stops HTTP, Streams (the last batches finish), the dead-letter producer, then the
+ * follower.
  */
 public final class ScorerApp implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ScorerApp.class);
@@ -61,6 +67,8 @@ public final class ScorerApp implements AutoCloseable {
   private final KafkaStreams streams;
   private final KafkaStreamsMetrics streamsMetrics;
   private final StreamsUserStateQuery users;
+  private final KafkaErrorSink errors;
+  private final ScorerHealth health;
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final AtomicBoolean failed = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -77,9 +85,22 @@ public final class ScorerApp implements AutoCloseable {
     ScorerHttpServer server = null;
     ModelReleaseFollower f = null;
     KafkaStreams ks = null;
+    KafkaErrorSink sink = null;
+    ModelReleaseFollower[] followerRef = new ModelReleaseFollower[1];
+    KafkaStreams[] streamsRef = new KafkaStreams[1];
+    this.health = ScorerHealth.builder()
+        .setState(() -> streamsRef[0] == null ? KafkaStreams.State.CREATED : streamsRef[0].state())
+        .optFollowerAlive(b.follow ? () -> followerRef[0] != null && followerRef[0].isRunning() : null)
+        .optModelProblem(() -> metrics.unhealthyModel(modelVersion())
+            .map(u -> "model " + u.version() + " is unhealthy: " + u.reason()))
+        .optWrongPartitions(metrics::wrongPartitions)
+        .optRebalancingGraceMs(cfg.readyRebalancingGraceMs())
+        .optThreadFailureWindowMs(cfg.readyThreadFailureWindowMs())
+        .build();
     try {
       if (b.http) {
         server = ScorerHttpServer.builder()
+            .optHealth(health)
             .optHost(cfg.httpHost())
             .optPort(cfg.httpPort())
             .setState(this::streamsState)
@@ -100,8 +121,13 @@ public final class ScorerApp implements AutoCloseable {
               + models.getClass().getName());
         }
         f = ModelReleaseFollower.create(cfg, swappable, metrics);
+        followerRef[0] = f;
       }
-      ks = new KafkaStreams(ScorerTopology.build(cfg, models, metrics), cfg.toStreamsProperties());
+      sink = new KafkaErrorSink(cfg, metrics);
+      Properties props = cfg.toStreamsProperties();
+      props.put(ErrorSink.CONFIG, sink); // the exception handlers dead-letter through it
+      ks = new KafkaStreams(ScorerTopology.build(cfg, models, metrics, sink), props);
+      streamsRef[0] = ks;
     } catch (IOException e) {
       throw new IllegalStateException("cannot bind the HTTP endpoint " + cfg.httpHost() + ":" + cfg.httpPort()
           + " (" + e.getMessage() + "); set http.port (CTR_HTTP_PORT) to a free port", e);
@@ -112,14 +138,20 @@ public final class ScorerApp implements AutoCloseable {
       if (f != null) {
         f.close();
       }
+      if (sink != null) {
+        sink.close();
+      }
       throw e;
     }
+    this.errors = sink;
     this.http = server;
     this.follower = f;
     this.streams = ks;
     this.users = new StreamsUserStateQuery(ks, config.advertisedEndpoint());
     streams.setUncaughtExceptionHandler(e -> {
       LOG.error("stream thread failed; replacing it", e);
+      metrics.streamThreadFailed();
+      health.threadFailed();
       return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
     });
     streams.setStateListener((now, before) -> {
@@ -209,6 +241,11 @@ public final class ScorerApp implements AutoCloseable {
     return Optional.ofNullable(http).map(ScorerHttpServer::port);
   }
 
+  /** Liveness and readiness, as {@code /health/live} and {@code /health/ready} answer them. */
+  public ScorerHealth health() {
+    return health;
+  }
+
   /** The release installed by the follower, if any. */
   public Optional<LoadedModel> liveModel() {
     return follower == null ? Optional.empty() : follower.live();
@@ -249,6 +286,7 @@ public final class ScorerApp implements AutoCloseable {
     }
     streams.close(Duration.ofSeconds(30));
     streamsMetrics.close();
+    errors.close();
     if (follower != null) {
       follower.close();
     }

@@ -1,6 +1,8 @@
 package io.ctrstream.streams.config;
 
 import io.ctrstream.schemas.Topics;
+import io.ctrstream.streams.errors.DeadLetterExceptionHandlers;
+import io.ctrstream.streams.errors.SafeTimestampExtractor;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -15,7 +17,7 @@ import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.processor.UsePartitionTimeOnInvalidTimestamp;
+
 import org.slf4j.Logger;
 
 /**
@@ -51,6 +53,15 @@ import org.slf4j.Logger;
  *     none, lz4, zstd, snappy or gzip. None by default: at scoring rates the producer's batches
  *     are small, and lz4 allocated a 64 KiB block buffer for each one (30% of the heap churn in
  *     {@code ./ctr bench scoring}); compress where network or disk bytes cost more than latency
+ * @param maxKeyBytes larger input keys are dead-lettered unread (a key is a userId or movieId)
+ * @param deadLetterMaxPayloadBytes what a dead letter keeps of the original key and of the
+ *     original value (each); their length and sha256 are always kept
+ * @param eventTimeMaxFutureMs event timestamps further than this ahead of the wall clock are
+ *     dead-lettered
+ * @param eventTimeEarliestMs event timestamps before this epoch ms are dead-lettered
+ * @param readyRebalancingGraceMs how long readiness tolerates REBALANCING before it answers 503
+ * @param readyThreadFailureWindowMs readiness answers 503 while two or more stream threads failed
+ *     within this window (a thread that keeps dying)
  */
 public record ScorerConfig(
     String bootstrapServers,
@@ -73,7 +84,13 @@ public record ScorerConfig(
     String httpAdvertisedHost,
     String kafkaPropertiesFile,
     long commitIntervalMs,
-    String compressionType) {
+    String compressionType,
+    int maxKeyBytes,
+    int deadLetterMaxPayloadBytes,
+    long eventTimeMaxFutureMs,
+    long eventTimeEarliestMs,
+    long readyRebalancingGraceMs,
+    long readyThreadFailureWindowMs) {
 
   /** Streams property under which the RocksDB bound reaches {@link BoundedRocksDbConfig}. */
   public static final String ROCKSDB_MEMORY_PROPERTY = "ctr.rocksdb.memory.bytes";
@@ -85,6 +102,9 @@ public record ScorerConfig(
       return "CTR_" + key.toUpperCase(Locale.ROOT).replace('.', '_');
     }
   }
+
+  /** 1995-01-01T00:00:00Z: no MovieLens event is older. */
+  public static final long EARLIEST_DEFAULT_MS = 788_918_400_000L;
 
   /** Every setting, in record order. */
   public static final List<Setting> SETTINGS =
@@ -110,7 +130,14 @@ public record ScorerConfig(
           new Setting("http.advertised.host", "host others reach this instance at; empty: http.host or hostname", ""),
           new Setting("kafka.properties", "Kafka client properties file (SASL/SSL) for every client; empty: none", ""),
           new Setting("commit.interval.ms", "Kafka Streams commit interval; under exactly-once the floor of score latency", "100"),
-          new Setting("compression.type", "compression of scores, feedback and changelogs: none, lz4, zstd, snappy, gzip", "none"));
+          new Setting("compression.type", "compression of scores, feedback and changelogs: none, lz4, zstd, snappy, gzip", "none"),
+          new Setting("max.key.bytes", "input keys larger than this are dead-lettered", "1024"),
+          new Setting("dead.letter.max.payload.bytes", "bytes of the original key and of the value a dead letter keeps (each)", Integer.toString(16 * 1024)),
+          new Setting("event.time.max.future.ms", "event timestamps further ahead of the wall clock are dead-lettered", Long.toString(86_400_000L)),
+          new Setting("event.time.earliest.ms", "event timestamps before this epoch ms are dead-lettered (1995-01-01)", Long.toString(EARLIEST_DEFAULT_MS)),
+          new Setting("ready.rebalancing.grace.ms", "how long /health/ready tolerates REBALANCING", "120000"),
+          new Setting("ready.thread.failure.window.ms", "/health/ready is 503 while 2+ stream threads failed within this window", "300000"));
+
 
   /** Values of {@code compression.type}. */
   public static final List<String> COMPRESSION_TYPES = List.of("none", "lz4", "zstd", "snappy", "gzip");
@@ -162,6 +189,21 @@ public record ScorerConfig(
     if (maxValueBytes < 1024) {
       problems.add("max.value.bytes must be >= 1024, got " + maxValueBytes);
     }
+    if (maxKeyBytes < 64 || maxKeyBytes > maxValueBytes) {
+      problems.add("max.key.bytes must be in [64, max.value.bytes " + maxValueBytes + "], got " + maxKeyBytes);
+    }
+    if (deadLetterMaxPayloadBytes < 256 || deadLetterMaxPayloadBytes > 256 * 1024) {
+      problems.add("dead.letter.max.payload.bytes must be in [256, 262144] (a dead letter must stay far below the "
+          + "producer's max.request.size), got " + deadLetterMaxPayloadBytes);
+    }
+    positive(problems, "event.time.max.future.ms", eventTimeMaxFutureMs);
+    if (eventTimeEarliestMs < 0) {
+      problems.add("event.time.earliest.ms must be >= 0, got " + eventTimeEarliestMs);
+    }
+    if (readyRebalancingGraceMs < 0) {
+      problems.add("ready.rebalancing.grace.ms must be >= 0, got " + readyRebalancingGraceMs);
+    }
+    positive(problems, "ready.thread.failure.window.ms", readyThreadFailureWindowMs);
     if (!StreamsConfig.EXACTLY_ONCE_V2.equals(processingGuarantee)
         && !StreamsConfig.AT_LEAST_ONCE.equals(processingGuarantee)) {
       problems.add("processing.guarantee must be exactly_once_v2 or at_least_once, got " + processingGuarantee);
@@ -249,7 +291,13 @@ public record ScorerConfig(
         v.get("http.advertised.host"),
         v.get("kafka.properties"),
         parseLong(v, "commit.interval.ms"),
-        v.get("compression.type"));
+        v.get("compression.type"),
+        parseInt(v, "max.key.bytes"),
+        parseInt(v, "dead.letter.max.payload.bytes"),
+        parseLong(v, "event.time.max.future.ms"),
+        parseLong(v, "event.time.earliest.ms"),
+        parseLong(v, "ready.rebalancing.grace.ms"),
+        parseLong(v, "ready.thread.failure.window.ms"));
   }
 
   /** A copy with some settings changed (keys as in {@link #SETTINGS}); for tests and tools. */
@@ -288,6 +336,12 @@ public record ScorerConfig(
     m.put("kafka.properties", kafkaPropertiesFile);
     m.put("commit.interval.ms", Long.toString(commitIntervalMs));
     m.put("compression.type", compressionType);
+    m.put("max.key.bytes", Integer.toString(maxKeyBytes));
+    m.put("dead.letter.max.payload.bytes", Integer.toString(deadLetterMaxPayloadBytes));
+    m.put("event.time.max.future.ms", Long.toString(eventTimeMaxFutureMs));
+    m.put("event.time.earliest.ms", Long.toString(eventTimeEarliestMs));
+    m.put("ready.rebalancing.grace.ms", Long.toString(readyRebalancingGraceMs));
+    m.put("ready.thread.failure.window.ms", Long.toString(readyThreadFailureWindowMs));
     return m;
   }
 
@@ -362,8 +416,14 @@ public record ScorerConfig(
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG),
         Math.max(1 << 20, maxValueBytes * 4));
     p.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), compressionType);
-    // A record with a broken timestamp must not stop the task: it takes the partition's time.
-    p.put(StreamsConfig.DEFAULT_TIMESTAMP_EXTRACTOR_CLASS_CONFIG, UsePartitionTimeOnInvalidTimestamp.class);
+    // A record with a broken timestamp must not stop the task: it takes the partition's time, or
+    // the wall clock when the partition has none yet (its first record).
+    p.put(StreamsConfig.DEFAULT_TIMESTAMP_EXTRACTOR_CLASS_CONFIG, SafeTimestampExtractor.class);
+    // A record that cannot be read, processed or written goes to dead-letters (or is counted and
+    // skipped); the stream thread goes on instead of dying on it again and again.
+    p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterExceptionHandlers.Deserialization.class);
+    p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterExceptionHandlers.Processing.class);
+    p.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterExceptionHandlers.Production.class);
     return p;
   }
 

@@ -29,8 +29,13 @@ import org.slf4j.LoggerFactory;
  * The scorer's HTTP endpoint (JDK {@code com.sun.net.httpserver}, two worker threads, GET only):
  *
  * <ul>
- *   <li>{@code GET /health}: 200 while Kafka Streams is RUNNING or REBALANCING, else 503; body
- *       {@code {"state":..,"modelVersion":..}}.
+ *   <li>{@code GET /health/live}: 200 unless the scorer is dead (Kafka Streams in ERROR,
+ *       PENDING_ERROR or NOT_RUNNING, or the release follower died), else 503; see {@link
+ *       ScorerHealth}.
+ *   <li>{@code GET /health/ready} (and its alias {@code /health}): 200 only while the scorer
+ *       serves: RUNNING (or REBALANCING within the grace period), no stream thread dying again and
+ *       again, the follower alive, the model not marked unhealthy; else 503. Body {@code
+ *       {"state":..,"modelVersion":..,"checks":{..}}}, each check with {@code ok} and {@code detail}.
  *   <li>{@code GET /metrics}: Prometheus text exposition of the scorer's registry.
  *   <li>{@code GET /model}: the served model's manifest as JSON, or {@code {"version":"prior"}}.
  *   <li>{@code GET /users/{userId}}: the user's profile, history and aligned negatives (200), 404
@@ -52,8 +57,10 @@ public final class ScorerHttpServer implements AutoCloseable {
   private final Supplier<Optional<Manifest>> manifest;
   private final Supplier<String> metrics;
   private final UserStateQuery users;
+  private final ScorerHealth health;
 
   private ScorerHttpServer(Builder b) throws IOException {
+    this.health = b.health != null ? b.health : ScorerHealth.builder().setState(b.state).build();
     this.state = b.state;
     this.modelVersion = b.modelVersion;
     this.manifest = b.manifest;
@@ -77,7 +84,7 @@ public final class ScorerHttpServer implements AutoCloseable {
   /** Starts answering; the socket is already bound, see {@link #port()}. */
   public void start() {
     server.start();
-    LOG.info("HTTP endpoint on http://{}:{} (/health, /metrics, /model, /users/<userId>)",
+    LOG.info("HTTP endpoint on http://{}:{} (/health/live, /health/ready, /metrics, /model, /users/<userId>)",
         server.getAddress().getHostString(), port());
   }
 
@@ -100,8 +107,10 @@ public final class ScorerHttpServer implements AutoCloseable {
         return;
       }
       String path = ex.getRequestURI().getPath();
-      if ("/health".equals(path)) {
-        health(ex);
+      if ("/health".equals(path) || "/health/ready".equals(path)) {
+        health(ex, health.ready());
+      } else if ("/health/live".equals(path)) {
+        health(ex, health.live());
       } else if ("/metrics".equals(path)) {
         metrics(ex);
       } else if ("/model".equals(path)) {
@@ -110,7 +119,7 @@ public final class ScorerHttpServer implements AutoCloseable {
         user(ex, path.substring(USERS.length()));
       } else {
         sendJson(ex, 404, Map.of("error", "no such resource " + path
-            + "; try /health, /metrics, /model or /users/{userId}"));
+            + "; try /health/live, /health/ready, /metrics, /model or /users/{userId}"));
       }
     } catch (RuntimeException e) {
       LOG.warn("HTTP {} {} failed", ex.getRequestMethod(), ex.getRequestURI(), e);
@@ -122,13 +131,12 @@ public final class ScorerHttpServer implements AutoCloseable {
     }
   }
 
-  private void health(HttpExchange ex) throws IOException {
-    KafkaStreams.State s = state.get();
-    boolean up = s == KafkaStreams.State.RUNNING || s == KafkaStreams.State.REBALANCING;
+  private void health(HttpExchange ex, ScorerHealth.Report report) throws IOException {
     Map<String, Object> body = new LinkedHashMap<>();
-    body.put("state", s.name());
+    body.put("state", state.get().name());
     body.put("modelVersion", modelVersion.get());
-    sendJson(ex, up ? 200 : 503, body);
+    body.put("checks", report.checks());
+    sendJson(ex, report.ok() ? 200 : 503, body);
   }
 
   private void metrics(HttpExchange ex) throws IOException {
@@ -206,8 +214,15 @@ public final class ScorerHttpServer implements AutoCloseable {
     private Supplier<Optional<Manifest>> manifest;
     private Supplier<String> metrics;
     private UserStateQuery users;
+    private ScorerHealth health;
 
     private Builder() {}
+
+    /** Liveness and readiness; default: from the Streams state alone. */
+    public Builder optHealth(ScorerHealth health) {
+      this.health = health;
+      return this;
+    }
 
     /** Address to bind; default 127.0.0.1 (0.0.0.0 only when configured). */
     public Builder optHost(String host) {

@@ -3,6 +3,7 @@ package io.ctrstream.streams.metrics;
 import io.ctrstream.schemas.FailureKind;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
@@ -12,6 +13,10 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
@@ -32,6 +37,12 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code ctr.model.swaps}: releases installed (each stream task swaps before its next batch)
  *   <li>{@code ctr.model.rejected{reason}}: releases refused (checksum, corrupt, spec, probe, ...)
  *   <li>{@code ctr.model.load}: time to fetch, verify, load and probe one release
+ *   <li>{@code ctr.model.unhealthy}: 1 while the model served gave a non-finite score or failed
+ *       (until another version is served), else 0
+ *   <li>{@code ctr.errors.skipped{stage}}: records or dead letters that could not be written
+ *   <li>{@code ctr.wrong.partition{topic}}: input records on another partition than the Java
+ *       client's partitioner (murmur2) puts their key on
+ *   <li>{@code ctr.stream.thread.failures}: stream threads that died on an uncaught error
  * </ul>
  */
 public final class ScorerMetrics {
@@ -43,6 +54,15 @@ public final class ScorerMetrics {
   private final Timer modelLoad;
   private final Counter swaps;
   private final MultiGauge modelInfo;
+  private final Counter threadFailures;
+  private final AtomicReference<UnhealthyModel> unhealthy = new AtomicReference<>();
+  private final Map<String, WrongPartition> wrongPartitions = new ConcurrentHashMap<>();
+
+  /** The model version found unhealthy, why, and when (wall clock). */
+  public record UnhealthyModel(String version, String reason, long at) {}
+
+  /** Records of one input topic found on the wrong partition: how many, and the last one's place. */
+  public record WrongPartition(String topic, long count, int partition, int expected) {}
 
   public ScorerMetrics(MeterRegistry registry) {
     this.registry = Objects.requireNonNull(registry, "registry");
@@ -62,6 +82,10 @@ public final class ScorerMetrics {
         .register(registry);
     this.modelInfo = MultiGauge.builder("ctr.model.info")
         .description("1 for the model version being served").register(registry);
+    this.threadFailures = Counter.builder("ctr.stream.thread.failures")
+        .description("stream threads that died on an uncaught error").register(registry);
+    Gauge.builder("ctr.model.unhealthy", unhealthy, u -> u.get() == null ? 0 : 1)
+        .description("1 while the served model gave a non-finite score or failed").register(registry);
   }
 
   /** Counters on a private registry (tests, tools). */
@@ -155,6 +179,55 @@ public final class ScorerMetrics {
   public double deadLetters(FailureKind kind) {
     return registry.find("ctr.dead.letters").tag("kind", kind.wireName()).counters().stream()
         .mapToDouble(Counter::count).sum();
+  }
+
+  /**
+   * The model {@code version} gave a non-finite score or failed on a batch: it is unhealthy until
+   * another version is served ({@link #modelServed}).
+   */
+  public void modelUnhealthy(String version, String reason) {
+    unhealthy.set(new UnhealthyModel(version, reason, System.currentTimeMillis()));
+  }
+
+  /** The unhealthy model, when the version marked so is still the one served. */
+  public Optional<UnhealthyModel> unhealthyModel(String servedVersion) {
+    UnhealthyModel u = unhealthy.get();
+    return u != null && u.version().equals(servedVersion) ? Optional.of(u) : Optional.empty();
+  }
+
+  /** Something could not be written at {@code stage} and was skipped. */
+  public void errorSkipped(String stage) {
+    Counter.builder("ctr.errors.skipped").description("records or dead letters that could not be written")
+        .tag("stage", stage).register(registry).increment();
+  }
+
+  /** Skipped so far at {@code stage}. */
+  public double errorsSkipped(String stage) {
+    Counter c = registry.find("ctr.errors.skipped").tag("stage", stage).counter();
+    return c == null ? 0 : c.count();
+  }
+
+  /** A record of {@code topic} arrived on {@code partition}; murmur2 puts its key on {@code expected}. */
+  public void wrongPartition(String topic, int partition, int expected) {
+    Counter.builder("ctr.wrong.partition").description("input records on another partition than murmur2 gives their key")
+        .tag("topic", topic).register(registry).increment();
+    wrongPartitions.merge(topic, new WrongPartition(topic, 1, partition, expected),
+        (a, b) -> new WrongPartition(topic, a.count() + 1, partition, expected));
+  }
+
+  /** Input topics with records on the wrong partition, by topic. */
+  public Map<String, WrongPartition> wrongPartitions() {
+    return Map.copyOf(wrongPartitions);
+  }
+
+  /** A stream thread died on an uncaught error. */
+  public void streamThreadFailed() {
+    threadFailures.increment();
+  }
+
+  /** Stream threads that died so far. */
+  public double streamThreadFailures() {
+    return threadFailures.count();
   }
 
   /** Batches scored so far. */

@@ -130,6 +130,11 @@ public final class ModelReleaseFollower implements AutoCloseable {
     return caughtUp.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 
+  /** Whether the follower's thread was started and is still alive (health reads it). */
+  public synchronized boolean isRunning() {
+    return thread != null && thread.isAlive();
+  }
+
   /** The release being served, if one was installed by this follower. */
   public Optional<LoadedModel> live() {
     return Optional.ofNullable(live);

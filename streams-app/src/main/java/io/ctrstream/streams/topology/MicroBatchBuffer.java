@@ -37,11 +37,14 @@ final class MicroBatchBuffer {
   private final List<Scored> scored = new ArrayList<>(); // scores of entries[0 .. scored.size())
   private long nextSequence;
 
-  /** The score of one buffered impression, and the model that gave it. */
-  record Scored(float probability, String modelVersion) {}
+  /** The score of one buffered impression, and the model that gave it; {@code failure} when it gave none. */
+  record Scored(float probability, String modelVersion, String failure) {}
 
-  /** An impression with its score, ready to be emitted. */
-  record Ready(BufferedImpression impression, float probability, String modelVersion) {}
+  /**
+   * An impression with its score, ready to be emitted; {@code failure} says why the model gave no
+   * score for it (the probability is then NaN), null when it did.
+   */
+  record Ready(BufferedImpression impression, float probability, String modelVersion, String failure) {}
 
   /**
    * @param now wall-clock time used as the acceptance time of impressions restored from the store
@@ -107,12 +110,34 @@ final class MicroBatchBuffer {
    * impressions stay buffered (and in the store) until {@link #takeScored()}.
    */
   void markScored(float[] probabilities, int from, int count, String modelVersion) {
+    markScored(probabilities, null, from, count, modelVersion);
+  }
+
+  /**
+   * As {@link #markScored(float[], int, int, String)}, with {@code failures[from + i]} (when the
+   * array is given) saying why the model gave no score for impression i.
+   */
+  void markScored(float[] probabilities, String[] failures, int from, int count, String modelVersion) {
     if (count != unscoredCount()) {
       throw new IllegalStateException(count + " scores for " + unscoredCount() + " unscored impressions");
     }
     for (int i = 0; i < count; i++) {
-      scored.add(new Scored(probabilities[from + i], modelVersion));
+      scored.add(new Scored(probabilities[from + i], modelVersion, failures == null ? null : failures[from + i]));
     }
+  }
+
+  /** Whether an impression with this id, of this movie to this user, is held (scored or not). */
+  boolean holdsImpression(String userId, String movieId, String impressionId) {
+    if (!holds(userId, movieId)) {
+      return false;
+    }
+    for (KeyValue<String, BufferedImpression> kv : entries) {
+      Impression i = kv.value.impression();
+      if (i.impressionId().equals(impressionId) && i.userId().equals(userId) && i.movieId().equals(movieId)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Removes the scored impressions (memory and store) and returns them with their scores, oldest first. */
@@ -122,7 +147,7 @@ final class MicroBatchBuffer {
     for (int i = 0; i < n; i++) {
       KeyValue<String, BufferedImpression> kv = entries.get(i);
       Scored s = scored.get(i);
-      out.add(new Ready(kv.value, s.probability(), s.modelVersion()));
+      out.add(new Ready(kv.value, s.probability(), s.modelVersion(), s.failure()));
       store.delete(kv.key);
       Impression imp = kv.value.impression();
       pairs.computeIfPresent(CompositeKey.of(imp.userId(), imp.movieId()), (k, c) -> c == 1 ? null : c - 1);

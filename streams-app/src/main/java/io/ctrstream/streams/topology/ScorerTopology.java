@@ -8,6 +8,8 @@ import io.ctrstream.schemas.Rating;
 import io.ctrstream.schemas.Topics;
 import io.ctrstream.schemas.UserProfile;
 import io.ctrstream.streams.config.ScorerConfig;
+import io.ctrstream.streams.errors.ErrorSink;
+import io.ctrstream.streams.errors.StrictUtf8Deserializer;
 import io.ctrstream.streams.metrics.ScorerMetrics;
 import io.ctrstream.streams.model.ModelProvider;
 import io.ctrstream.streams.state.BufferedImpression;
@@ -19,6 +21,7 @@ import java.util.Map;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
@@ -38,6 +41,9 @@ import org.apache.kafka.streams.state.Stores;
  * movieId, {@code <application.id>-movie-ratings-repartition}). Inputs are read as raw bytes so a
  * bad record reaches the dead-letter topic with its exact payload.
  *
+ * Keys are read as strict UTF-8 (a malformed key goes to the deserialization handler, hence to
+ * {@code errors}).
+ *
  * <p>The ratings path up to the movie counts is written with the DSL, the only public way to
  * declare a repartition topic that Kafka Streams creates and purges itself; the rest is added to
  * the same topology with the Processor API, and the ratings decoder feeds both.
@@ -50,19 +56,28 @@ public final class ScorerTopology {
     return build(config, models, ScorerMetrics.inMemory());
   }
 
-  /** The topology, counting into {@code metrics}. */
+  /** The topology, counting into {@code metrics}; movies it cannot use are only logged. */
   public static Topology build(ScorerConfig config, ModelProvider models, ScorerMetrics metrics) {
+    return build(config, models, metrics, ErrorSink.LOG_ONLY);
+  }
+
+  /**
+   * The topology, counting into {@code metrics}; {@code errors} dead-letters what the global
+   * catalog cannot use (a global processor has no downstream).
+   */
+  public static Topology build(ScorerConfig config, ModelProvider models, ScorerMetrics metrics, ErrorSink errors) {
     Topics topics = config.topics();
-    Deserializer<String> keys = Serdes.String().deserializer();
+    Deserializer<String> keys = new StrictUtf8Deserializer();
     Deserializer<byte[]> raw = Serdes.ByteArray().deserializer();
-    int maxBytes = config.maxValueBytes();
     StreamsBuilder dsl = new StreamsBuilder();
 
     // 1. Ratings (key userId): validated, then history + feedback (step 5), and re-keyed by movieId.
     KStream<String, Object> ratings = dsl.stream(topics.ratings().name(),
-            Consumed.with(Serdes.String(), Serdes.ByteArray()).withName(Nodes.RATINGS_SOURCE))
+            Consumed.with(Serdes.serdeFrom(new StringSerializer(), new StrictUtf8Deserializer()),
+                Serdes.ByteArray()).withName(Nodes.RATINGS_SOURCE))
         .process(() -> new InputDecoder<>(topics.ratings().valueSerde(), Rating::userId,
-                UserEvent.Rated::new, null, metrics, maxBytes,
+                UserEvent.Rated::new, null, Rating::timestamp, metrics,
+                InputRules.of(config, topics.ratings().partitions()),
                 List.of(Nodes.USER_EVENTS, Nodes.MOVIE_RATINGS_BY_MOVIE)),
             Named.as(Nodes.RATINGS_DECODER));
 
@@ -83,7 +98,8 @@ public final class ScorerTopology {
 
     // 3. Catalog: movies (compacted, key movieId) -> global store read by every task (genres, negatives).
     t.addGlobalStore(catalogStore(topics), Nodes.MOVIES_SOURCE, keys, raw, topics.movies().name(),
-        Nodes.CATALOG_UPDATER, () -> new CatalogUpdater(topics.movies().valueSerde(), metrics, maxBytes));
+        Nodes.CATALOG_UPDATER, () -> new CatalogUpdater(topics.movies().valueSerde(), metrics,
+            InputRules.of(config, 0), errors));
 
     // 3b. Movie stats (compacted, key movieId) -> global store read by every task (served counts).
     t.addGlobalStore(movieStatsStore(topics), Nodes.MOVIE_STATS_SOURCE, keys, raw,
@@ -94,12 +110,14 @@ public final class ScorerTopology {
     t.addSource(Nodes.USERS_SOURCE, keys, raw, topics.users().name());
     t.addProcessor(Nodes.USERS_DECODER, () -> new InputDecoder<>(topics.users().valueSerde(),
         UserProfile::userId, p -> new UserEvent.ProfileChanged(p.userId(), p),
-        userId -> new UserEvent.ProfileChanged(userId, null), metrics, maxBytes), Nodes.USERS_SOURCE);
+        userId -> new UserEvent.ProfileChanged(userId, null), null, metrics,
+        InputRules.of(config, topics.users().partitions())), Nodes.USERS_SOURCE);
 
-    // 4b. Impressions (key userId): validated, then features -> micro-batch -> model -> scores.
+    // 4b. Impressions (key userId): validated (event time in range), then features -> micro-batch -> model -> scores.
     t.addSource(Nodes.IMPRESSIONS_SOURCE, keys, raw, topics.impressions().name());
     t.addProcessor(Nodes.IMPRESSIONS_DECODER, () -> new InputDecoder<>(topics.impressions().valueSerde(),
-        Impression::userId, UserEvent.Shown::new, null, metrics, maxBytes), Nodes.IMPRESSIONS_SOURCE);
+        Impression::userId, UserEvent.Shown::new, null, Impression::timestamp, metrics,
+        InputRules.of(config, topics.impressions().partitions())), Nodes.IMPRESSIONS_SOURCE);
 
     // 5. Per user: history processor, feature assembly, micro-batch buffer, scoring, feedback.
     ThreadBatch.Registry batches = new ThreadBatch.Registry(models, metrics);
@@ -111,14 +129,15 @@ public final class ScorerTopology {
     t.addStateStore(logged(StoreNames.PENDING_EXPIRY, Serdes.String()), Nodes.USER_EVENTS);
     t.addStateStore(logged(StoreNames.SCORE_BUFFER, JsonSerde.of(BufferedImpression.class)), Nodes.USER_EVENTS);
 
-    // 6. Outputs: scores and feedback (key userId); dead letters from every decoder (original key).
+    // 6. Outputs: scores and feedback (key userId); dead letters (original key, bounded) from every
+    // decoder, and from the user node (duplicates, non-finite or failed scores).
     t.addSink(Nodes.SCORES_SINK, topics.scores().name(), Serdes.String().serializer(),
         topics.scores().valueSerde().serializer(), Nodes.USER_EVENTS);
     t.addSink(Nodes.FEEDBACK_SINK, topics.feedback().name(), Serdes.String().serializer(),
         topics.feedback().valueSerde().serializer(), Nodes.USER_EVENTS);
     t.addSink(Nodes.DEAD_LETTERS_SINK, topics.deadLetters().name(), Serdes.String().serializer(),
         topics.deadLetters().valueSerde().serializer(),
-        Nodes.USERS_DECODER, Nodes.RATINGS_DECODER, Nodes.IMPRESSIONS_DECODER);
+        Nodes.USERS_DECODER, Nodes.RATINGS_DECODER, Nodes.IMPRESSIONS_DECODER, Nodes.USER_EVENTS);
     return t;
   }
 

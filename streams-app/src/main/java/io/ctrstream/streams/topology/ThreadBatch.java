@@ -12,6 +12,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The micro-batch of one stream thread: the unscored impressions of every task the thread runs,
@@ -32,6 +34,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Used only by its thread; the registry ({@link Registry}) is shared.
  */
 final class ThreadBatch {
+  private static final Logger LOG = LoggerFactory.getLogger(ThreadBatch.class);
   private final ModelProvider models;
   private final ScorerMetrics metrics;
   // In the order the tasks joined, so a call's rows come in a stable order; a buffer is equal
@@ -110,8 +113,10 @@ final class ThreadBatch {
    * Scores every member's unscored impressions in one model call and leaves each member's scores
    * in its buffer, for its task to emit.
    *
+   * A row the model fails on gets a NaN score and the failure (its task dead-letters it); the
+   * other rows are scored as usual.
+   *
    * @param now wall clock, for the batch-age metric
-   * @throws IllegalStateException when the model returns the wrong number of scores
    */
   void scoreAll(long now) {
     List<MicroBatchBuffer> parts = new ArrayList<>();
@@ -130,24 +135,72 @@ final class ThreadBatch {
     if (rows.isEmpty()) {
       return;
     }
-    if (scorer == null) {
-      scorer = new ScorerSlot(models);
-    }
-    BatchScorer model = scorer.forNextBatch();
-    float[] probabilities = model.score(rows);
-    String version = model.modelVersion();
-    if (probabilities == null || probabilities.length != rows.size()) {
-      throw new IllegalStateException("model " + version + " returned "
-          + (probabilities == null ? "null" : probabilities.length) + " scores for " + rows.size() + " rows");
+    float[] probabilities;
+    String[] failures = null;
+    String version;
+    try {
+      if (scorer == null) {
+        scorer = new ScorerSlot(models);
+      }
+      BatchScorer model = scorer.forNextBatch();
+      version = model.modelVersion();
+      Outcome outcome = scoreOrIsolate(model, rows);
+      probabilities = outcome.probabilities();
+      failures = outcome.failures();
+    } catch (RuntimeException e) {
+      // No scorer to call (the model cannot be made): every row fails, and the next batch tries again.
+      LOG.error("no scorer for a batch of {} rows; they are dead-lettered", rows.size(), e);
+      version = "unavailable";
+      probabilities = new float[rows.size()];
+      failures = new String[rows.size()];
+      java.util.Arrays.fill(probabilities, Float.NaN);
+      java.util.Arrays.fill(failures, "no model to score with: " + e);
     }
     metrics.batchAge(Math.max(0, now - oldest));
     metrics.scored(rows.size(), Score.PRIOR_VERSION.equals(version));
     int offset = 0;
     for (MicroBatchBuffer b : parts) {
       int n = b.unscoredCount();
-      b.markScored(probabilities, offset, n, version);
+      b.markScored(probabilities, failures, offset, n, version);
       offset += n;
     }
+  }
+
+  /** Scores of a call's rows; {@code failures} (null when none) says why a row has none. */
+  private record Outcome(float[] probabilities, String[] failures) {}
+
+  /**
+   * The model's scores of {@code rows}. When the batch call throws (or returns the wrong number of
+   * scores), each row is scored alone, so one row the model cannot take fails alone: its score is
+   * NaN with the failure beside it, and the rest are scored as usual.
+   */
+  private static Outcome scoreOrIsolate(BatchScorer model, List<FeatureRow> rows) {
+    try {
+      float[] p = model.score(rows);
+      if (p != null && p.length == rows.size()) {
+        return new Outcome(p, null);
+      }
+      LOG.error("model {} returned {} scores for {} rows; scoring them one by one", model.modelVersion(),
+          p == null ? "null" : p.length, rows.size());
+    } catch (RuntimeException e) {
+      LOG.error("model {} failed on a batch of {} rows; scoring them one by one", model.modelVersion(),
+          rows.size(), e);
+    }
+    float[] out = new float[rows.size()];
+    String[] failures = new String[rows.size()];
+    for (int i = 0; i < rows.size(); i++) {
+      try {
+        float[] one = model.score(List.of(rows.get(i)));
+        if (one == null || one.length != 1) {
+          throw new IllegalStateException("returned " + (one == null ? "null" : one.length) + " scores for 1 row");
+        }
+        out[i] = one[0];
+      } catch (RuntimeException e) {
+        out[i] = Float.NaN;
+        failures[i] = "model " + model.modelVersion() + " failed: " + e;
+      }
+    }
+    return new Outcome(out, failures);
   }
 
   private void closeScorer() {

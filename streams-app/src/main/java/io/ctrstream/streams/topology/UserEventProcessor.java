@@ -1,13 +1,16 @@
 package io.ctrstream.streams.topology;
 
+import io.ctrstream.schemas.FailureKind;
 import io.ctrstream.schemas.Feedback;
 import io.ctrstream.schemas.Impression;
+import io.ctrstream.schemas.JsonSerde;
 import io.ctrstream.schemas.Movie;
 import io.ctrstream.schemas.MovieStats;
 import io.ctrstream.schemas.Profile;
 import io.ctrstream.schemas.Rating;
 import io.ctrstream.schemas.Score;
 import io.ctrstream.streams.config.ScorerConfig;
+import io.ctrstream.streams.errors.LogSafe;
 import io.ctrstream.streams.metrics.ScorerMetrics;
 import io.ctrstream.streams.state.BufferedImpression;
 import io.ctrstream.streams.state.CompositeKey;
@@ -21,6 +24,7 @@ import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,6 +59,11 @@ import org.slf4j.LoggerFactory;
  *   <li>A stream-time punctuator drops pending impressions whose window has passed.
  * </ul>
  *
+ * <p>Dead letters (to {@code dead-letters}): an impression whose id is already pending or
+ * buffered for the same (user, movie) is a duplicate, scored once; an impression the model gave
+ * no finite probability in [0, 1] for (NaN, infinite, or the model failed on it) is never
+ * published, and the model is marked unhealthy ({@code ctr.model.unhealthy}, readiness).
+ *
  * <p>The scorer belongs to the stream thread ({@link ThreadBatch}): made at its first batch,
  * swapped between batches by {@link io.ctrstream.streams.model.ScorerSlot}, closed when the
  * thread's last task closes.
@@ -78,6 +87,8 @@ final class UserEventProcessor implements Processor<String, UserEvent, String, O
   private PendingImpressions pending;
   private MicroBatchBuffer buffer;
   private ThreadBatch batch; // joined on the stream thread, at the first record or punctuation
+  private DeadLetters deadLetters;
+  private final JsonSerde<Impression> impressionSerde = JsonSerde.of(Impression.class);
 
   UserEventProcessor(ScorerConfig config, ThreadBatch.Registry batches, ScorerMetrics metrics) {
     this.config = config;
@@ -88,6 +99,8 @@ final class UserEventProcessor implements Processor<String, UserEvent, String, O
   @Override
   public void init(ProcessorContext<String, Object> context) {
     this.context = context;
+    this.deadLetters = new DeadLetters(context, metrics,
+        Math.min(config.maxValueBytes(), config.deadLetterMaxPayloadBytes()));
     this.users = context.getStateStore(StoreNames.USER_STATE);
     this.rated = context.getStateStore(StoreNames.RATED);
     this.catalog = new Catalog(context.getStateStore(StoreNames.CATALOG));
@@ -145,10 +158,21 @@ final class UserEventProcessor implements Processor<String, UserEvent, String, O
   }
 
   private void onImpression(Impression impression, long recordTimestamp) {
-    ServedFeatures features = assemble(impression.userId(), impression.movieId());
+    String userId = impression.userId();
+    String movieId = impression.movieId();
+    PendingImpression already = pending.get(userId, movieId);
+    if (buffer.holdsImpression(userId, movieId, impression.impressionId())
+        || already != null && already.impressionId().equals(impression.impressionId())) {
+      deadLetters.send(new Record<>(userId, impressionSerde.serialize(impression), recordTimestamp),
+          FailureKind.DUPLICATE, "impression " + LogSafe.quote(impression.impressionId())
+              + " of this user and movie is already scored or being scored; it is scored once");
+      return;
+    }
+    ServedFeatures features = assemble(userId, movieId);
     long now = context.currentSystemTimeMs();
     metrics.impressionLag(now - recordTimestamp);
-    buffer.append(new BufferedImpression(impression, features, recordTimestamp), now);
+    Long offset = context.recordMetadata().map(RecordMetadata::offset).orElse(null);
+    buffer.append(new BufferedImpression(impression, features, recordTimestamp, offset), now);
     // The thread's batch is full, or its oldest has waited long enough (the punctuator covers a
     // quiet stream).
     ThreadBatch b = batch();
@@ -258,17 +282,34 @@ final class UserEventProcessor implements Processor<String, UserEvent, String, O
       String version = r.modelVersion();
       // The model computes in float; its shortest decimal is what it meant (0.4, not 0.4000000059604645).
       double p = Double.parseDouble(Float.toString(r.probability()));
-      if (!(p >= 0 && p <= 1)) {
-        throw new IllegalStateException("model " + version + " gave score " + p + " for impression "
-            + imp.impressionId() + "; a served model must give probabilities in [0, 1]");
+      if (r.failure() != null || !(p >= 0 && p <= 1)) {
+        unscorable(b, version, r.failure() != null ? r.failure()
+            : "model " + version + " gave " + (Double.isFinite(p) ? "" : "non-finite ") + "score " + p
+                + "; a served model must give probabilities in [0, 1]");
+        continue;
       }
       Score score = new Score(imp.impressionId(), imp.userId(), imp.movieId(), p, version,
           Score.PRIOR_VERSION.equals(version), imp.timestamp(), now);
       context.forward(new Record<>(imp.userId(), (Object) score, b.recordTimestamp()), Nodes.SCORES_SINK);
       // Pending from now on: the latest impression of a pair replaces an older one.
       pending.put(imp.userId(), imp.movieId(), new PendingImpression(imp.impressionId(),
-          imp.timestamp(), imp.timestamp() + config.pendingWindowMs(), b.features(), p, version));
+          imp.timestamp(), saturatedAdd(imp.timestamp(), config.pendingWindowMs()), b.features(), p, version));
     }
+  }
+
+  /** An impression the model gave no usable score: dead-lettered, and the model marked unhealthy. */
+  private void unscorable(BufferedImpression b, String version, String reason) {
+    Impression imp = b.impression();
+    metrics.modelUnhealthy(version, reason);
+    deadLetters.send(config.topics().impressions().name(), context.taskId().partition(),
+        b.sourceOffset() == null ? 0 : b.sourceOffset(), imp.userId(), impressionSerde.serialize(imp),
+        b.recordTimestamp(), FailureKind.MODEL_FAILURE, reason);
+  }
+
+  /** {@code a + b} for b >= 0, Long.MAX_VALUE instead of wrapping to a negative time. */
+  static long saturatedAdd(long a, long b) {
+    long sum = a + b;
+    return b > 0 && sum < a ? Long.MAX_VALUE : sum;
   }
 
   @Override

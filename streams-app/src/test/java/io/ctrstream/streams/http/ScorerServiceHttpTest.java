@@ -59,6 +59,7 @@ class ScorerServiceHttpTest {
       v.put("state.dir", stateDir.toString());
       v.put("history.length", "3");
       v.put("http.port", "0");
+      v.put("event.time.earliest.ms", "0"); // the rating below is at 1970-01-01T00:00:01Z
       ScorerConfig config = ScorerConfig.fromMap(v);
       assertThat(ScorerApp.createMissingTopics(config, config.topics(), (short) 1))
           .contains("httptest.model-releases", "httptest.ratings");

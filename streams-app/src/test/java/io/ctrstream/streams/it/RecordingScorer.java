@@ -43,7 +43,9 @@ final class RecordingScorer implements BatchScorer {
       throw new IllegalStateException("model " + version + " used after close");
     }
     if (crash.getAsBoolean()) {
-      throw new IllegalStateException("simulated crash in the middle of a batch");
+      // An Error, as a crash is: the scorer dead-letters the rows of a model that throws an
+      // exception and goes on, but lets an Error end the stream thread.
+      throw new SimulatedCrash("simulated crash in the middle of a batch");
     }
     log.add(new Batch(version, rows.stream().map(FeatureRow::movieId).toList()));
     float[] out = new float[rows.size()];
@@ -63,5 +65,14 @@ final class RecordingScorer implements BatchScorer {
   @Override
   public void close() {
     closed.set(true);
+  }
+
+  /** What the model throws to crash the stream thread mid-transaction. */
+  static final class SimulatedCrash extends Error {
+    private static final long serialVersionUID = 1L;
+
+    SimulatedCrash(String message) {
+      super(message);
+    }
   }
 }

@@ -6,6 +6,7 @@ import io.ctrstream.schemas.MovieStats;
 import io.ctrstream.schemas.Score;
 import io.ctrstream.schemas.Topics;
 import io.ctrstream.streams.config.ScorerConfig;
+import io.ctrstream.streams.errors.ErrorSink;
 import io.ctrstream.streams.metrics.ScorerMetrics;
 import io.ctrstream.streams.model.ModelProvider;
 import io.ctrstream.streams.state.PendingImpression;
@@ -37,7 +38,10 @@ final class Harness implements AutoCloseable {
   final TestOutputTopic<String, DeadLetter> deadLetters;
   final TestOutputTopic<String, MovieStats> movieStats;
 
-  /** Batch 3, max wait 100 ms, window 10 s, history 3, max value 2048 bytes, unless overridden. */
+  /**
+   * Batch 3, max wait 100 ms, window 10 s, history 3, max value 2048 bytes, any event time from 0,
+   * unless overridden.
+   */
   static ScorerConfig config(Path stateDir, Map<String, String> overrides) {
     Map<String, String> base = new java.util.HashMap<>(Map.of(
         "application.id", "scorer-test",
@@ -48,16 +52,23 @@ final class Harness implements AutoCloseable {
         "pending.window.ms", "10000",
         "history.length", "3",
         "max.value.bytes", "2048",
-        "prior.probability", "0.3"));
+        "prior.probability", "0.3",
+        "event.time.earliest.ms", "0")); // the fixtures' event times are small numbers
     base.putAll(overrides);
     return ScorerConfig.fromMap(base);
   }
 
   Harness(ScorerConfig config, ModelProvider models) {
+    this(config, models, ErrorSink.LOG_ONLY);
+  }
+
+  /** With {@code errors} as the exception handlers' and the catalog's dead-letter writer. */
+  Harness(ScorerConfig config, ModelProvider models, ErrorSink errors) {
     this.config = config;
     Topics topics = config.topics();
-    this.driver = new TopologyTestDriver(ScorerTopology.build(config, models, metrics),
-        config.toStreamsProperties(), START);
+    java.util.Properties props = config.toStreamsProperties();
+    props.put(ErrorSink.CONFIG, errors);
+    this.driver = new TopologyTestDriver(ScorerTopology.build(config, models, metrics, errors), props, START);
     var s = Serdes.String().serializer();
     users = driver.createInputTopic(topics.users().name(), s, s, START, java.time.Duration.ZERO);
     movies = driver.createInputTopic(topics.movies().name(), s, s, START, java.time.Duration.ZERO);
