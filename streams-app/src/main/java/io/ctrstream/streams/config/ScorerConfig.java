@@ -1,5 +1,6 @@
 package io.ctrstream.streams.config;
 
+import io.ctrstream.dien.release.BundleUriPolicy;
 import io.ctrstream.schemas.Topics;
 import java.io.IOException;
 import java.io.Reader;
@@ -51,6 +52,13 @@ import org.slf4j.Logger;
  *     none, lz4, zstd, snappy or gzip. None by default: at scoring rates the producer's batches
  *     are small, and lz4 allocated a 64 KiB block buffer for each one (30% of the heap churn in
  *     {@code ./ctr bench scoring}); compress where network or disk bytes cost more than latency
+ * @param releaseUriAllowed comma-separated places a release's {@code bundleUri} may point at
+ *     ({@code file:/dir/} directories, {@code https://host/path/} prefixes); empty (the default):
+ *     no URI at all, only inline bundles
+ * @param releaseMaxBundleBytes largest model bundle accepted, inline or fetched (what it unpacks
+ *     to may be 4 times this); larger releases are refused as they stream
+ * @param releasePublicKey Ed25519 public key file (X.509, PEM or DER); when set, only releases
+ *     signed by its private key are served; empty: signatures are not checked
  */
 public record ScorerConfig(
     String bootstrapServers,
@@ -73,7 +81,10 @@ public record ScorerConfig(
     String httpAdvertisedHost,
     String kafkaPropertiesFile,
     long commitIntervalMs,
-    String compressionType) {
+    String compressionType,
+    String releaseUriAllowed,
+    long releaseMaxBundleBytes,
+    String releasePublicKey) {
 
   /** Streams property under which the RocksDB bound reaches {@link BoundedRocksDbConfig}. */
   public static final String ROCKSDB_MEMORY_PROPERTY = "ctr.rocksdb.memory.bytes";
@@ -110,7 +121,10 @@ public record ScorerConfig(
           new Setting("http.advertised.host", "host others reach this instance at; empty: http.host or hostname", ""),
           new Setting("kafka.properties", "Kafka client properties file (SASL/SSL) for every client; empty: none", ""),
           new Setting("commit.interval.ms", "Kafka Streams commit interval; under exactly-once the floor of score latency", "100"),
-          new Setting("compression.type", "compression of scores, feedback and changelogs: none, lz4, zstd, snappy, gzip", "none"));
+          new Setting("compression.type", "compression of scores, feedback and changelogs: none, lz4, zstd, snappy, gzip", "none"),
+          new Setting("release.uri.allowed", "places a release bundleUri may point at (file:/dir/, https://host/path/, comma-separated); empty: inline bundles only", ""),
+          new Setting("release.max.bundle.bytes", "largest model bundle accepted, inline or fetched (refused while streaming)", Long.toString(64L << 20)),
+          new Setting("release.public.key", "Ed25519 public key file (X.509 PEM/DER); set: only releases signed by its private key; empty: not checked", ""));
 
   /** Values of {@code compression.type}. */
   public static final List<String> COMPRESSION_TYPES = List.of("none", "lz4", "zstd", "snappy", "gzip");
@@ -169,6 +183,23 @@ public record ScorerConfig(
     if (!COMPRESSION_TYPES.contains(compressionType)) {
       problems.add("compression.type must be one of " + String.join(", ", COMPRESSION_TYPES) + ", got "
           + compressionType);
+    }
+    if (releaseUriAllowed == null) {
+      problems.add("release.uri.allowed must not be null; use \"\" for none");
+    } else {
+      try {
+        BundleUriPolicy.parse(releaseUriAllowed);
+      } catch (IllegalArgumentException e) {
+        problems.add("release.uri.allowed: " + e.getMessage());
+      }
+    }
+    if (releaseMaxBundleBytes < 1024) {
+      problems.add("release.max.bundle.bytes must be >= 1024, got " + releaseMaxBundleBytes);
+    }
+    if (releasePublicKey == null) {
+      problems.add("release.public.key must not be null; use \"\" for none");
+    } else if (!releasePublicKey.isEmpty() && !Files.isReadable(Path.of(releasePublicKey))) {
+      problems.add("release.public.key " + releasePublicKey + " is not a readable file");
     }
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException("invalid scorer configuration: " + String.join("; ", problems));
@@ -249,7 +280,10 @@ public record ScorerConfig(
         v.get("http.advertised.host"),
         v.get("kafka.properties"),
         parseLong(v, "commit.interval.ms"),
-        v.get("compression.type"));
+        v.get("compression.type"),
+        v.get("release.uri.allowed"),
+        parseLong(v, "release.max.bundle.bytes"),
+        v.get("release.public.key"));
   }
 
   /** A copy with some settings changed (keys as in {@link #SETTINGS}); for tests and tools. */
@@ -288,6 +322,9 @@ public record ScorerConfig(
     m.put("kafka.properties", kafkaPropertiesFile);
     m.put("commit.interval.ms", Long.toString(commitIntervalMs));
     m.put("compression.type", compressionType);
+    m.put("release.uri.allowed", releaseUriAllowed);
+    m.put("release.max.bundle.bytes", Long.toString(releaseMaxBundleBytes));
+    m.put("release.public.key", releasePublicKey);
     return m;
   }
 

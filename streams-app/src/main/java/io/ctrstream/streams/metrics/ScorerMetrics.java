@@ -32,6 +32,10 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code ctr.model.swaps}: releases installed (each stream task swaps before its next batch)
  *   <li>{@code ctr.model.rejected{reason}}: releases refused (checksum, corrupt, spec, probe, ...)
  *   <li>{@code ctr.model.load}: time to fetch, verify, load and probe one release
+ *   <li>{@code ctr.release.follower.alive}: 1 while the release follower's thread runs its loop,
+ *       0 before it starts and once it has ended (for health checks)
+ *   <li>{@code ctr.release.follower.errors{kind}}: unexpected failures the follower survived
+ *       (an exception or an {@link Error} such as running out of memory while loading or polling)
  * </ul>
  */
 public final class ScorerMetrics {
@@ -108,6 +112,23 @@ public final class ScorerMetrics {
   public void modelRejected(String reason) {
     Counter.builder("ctr.model.rejected").description("model releases refused")
         .tag("reason", reason).register(registry).increment();
+  }
+
+  /** Publishes {@code ctr.release.follower.alive}: 1 while {@code alive} says so, else 0. */
+  public void releaseFollowerAlive(java.util.function.BooleanSupplier alive) {
+    io.micrometer.core.instrument.Gauge.builder("ctr.release.follower.alive", () -> alive.getAsBoolean() ? 1 : 0)
+        .description("1 while the model release follower runs").strongReference(true).register(registry);
+  }
+
+  /** The release follower survived an unexpected failure of {@code kind} (exception, error, out_of_memory). */
+  public void releaseFollowerError(String kind) {
+    Counter.builder("ctr.release.follower.errors").description("unexpected failures the release follower survived")
+        .tag("kind", kind).register(registry).increment();
+  }
+
+  /** Unexpected failures the release follower survived so far, every kind. */
+  public double releaseFollowerErrors() {
+    return registry.find("ctr.release.follower.errors").counters().stream().mapToDouble(Counter::count).sum();
   }
 
   /** Releases installed so far. */
