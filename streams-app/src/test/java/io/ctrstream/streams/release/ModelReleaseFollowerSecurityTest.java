@@ -43,7 +43,8 @@ import org.junit.jupiter.api.io.TempDir;
  * URI; in each case the old model keeps serving the same scores. An {@link OutOfMemoryError}
  * while loading a release or while polling is survived and counted, the follower stays alive and
  * takes the next release; a fatal JVM error ends it visibly ({@code isAlive()} and {@code
- * ctr.release.follower.alive}).
+ * ctr.release.follower.alive}). While catching up, an older release's bytes are no longer held
+ * once a newer one was read (the old follower kept every record of its model until the end).
  */
 class ModelReleaseFollowerSecurityTest {
   private static final String TOPIC = Topics.defaults().modelReleases().name();
@@ -251,6 +252,76 @@ class ModelReleaseFollowerSecurityTest {
     f.close();
     assertThat(f.isAlive()).isFalse();
     assertThat(metrics.registry().get("ctr.release.follower.alive").gauge().value()).isZero();
+  }
+
+  /** Delivers copies of its records again after a seek; keeps no reference to what it delivered. */
+  static final class CopyingConsumer extends MockConsumer<String, byte[]> {
+    private final List<ConsumerRecord<String, byte[]>> copies = new java.util.ArrayList<>();
+
+    CopyingConsumer() {
+      super("earliest");
+    }
+
+    @Override
+    public synchronized void addRecord(ConsumerRecord<String, byte[]> r) {
+      copies.add(new ConsumerRecord<>(r.topic(), r.partition(), r.offset(), r.key(), r.value().clone()));
+      super.addRecord(r);
+    }
+
+    @Override
+    public synchronized void seek(TopicPartition partition, long offset) {
+      super.seek(partition, offset);
+      for (ConsumerRecord<String, byte[]> r : copies) {
+        if (r.offset() >= offset) {
+          super.addRecord(new ConsumerRecord<>(r.topic(), r.partition(), r.offset(), r.key(), r.value().clone()));
+        }
+      }
+    }
+  }
+
+  /** Adds a record of {@code release} and returns a weak reference to the value it delivers. */
+  private static java.lang.ref.WeakReference<byte[]> add(MockConsumer<String, byte[]> c, long at, ModelRelease r) {
+    byte[] value = SERDE.serialize(r);
+    c.addRecord(new ConsumerRecord<>(TOPIC, 0, at, r.modelName(), value));
+    return new java.lang.ref.WeakReference<>(value);
+  }
+
+  private static boolean collected(java.lang.ref.WeakReference<byte[]> ref) {
+    for (int i = 0; i < 20 && ref.get() != null; i++) {
+      System.gc();
+    }
+    return ref.get() == null;
+  }
+
+  @Test
+  void whileCatchingUpAnOlderReleaseIsNotHeldOnceANewerOneIsRead() {
+    CopyingConsumer c = new CopyingConsumer();
+    c.updatePartitions(TOPIC, List.of(new PartitionInfo(TOPIC, 0, Node.noNode(), new Node[0], new Node[0])));
+    c.updateBeginningOffsets(Map.of(TP, 0L));
+    c.updateEndOffsets(Map.of(TP, 3L));
+    java.util.concurrent.atomic.AtomicReference<java.lang.ref.WeakReference<byte[]>> oldest =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    java.util.concurrent.atomic.AtomicReference<Boolean> heldWhileLoadingNewest =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    ScorerFactory watching = bundle -> {
+      if (bundle.version().equals("v-b") && heldWhileLoadingNewest.get() == null) {
+        heldWhileLoadingNewest.set(!collected(oldest.get()));
+        throw new IllegalStateException("refuse v-b, so that the follower falls back to v-a");
+      }
+      return ScorerFactory.DIEN.newScorer(bundle);
+    };
+    follower = ModelReleaseFollower.builder().setConsumer(c).setTopic(TOPIC)
+        .setLoader(new ReleaseLoader(TinyBundles.MODEL, verifier.optScorerFactory(watching).build()))
+        .setProvider(provider).setMetrics(metrics).optPollTimeout(Duration.ofMillis(20)).build();
+    assertThat(follower.assign()).isTrue();
+    oldest.set(add(c, 0, TinyBundles.release(a)));
+    add(c, 1, TinyBundles.release(TinyBundles.bundle("v-a2", 4, 1_500L)));
+    add(c, 2, TinyBundles.release(b));
+    follower.catchUp();
+
+    assertThat(heldWhileLoadingNewest.get()).as("v-a's record held while v-b loads").isFalse();
+    assertThat(metrics.modelRejections("probe")).isEqualTo(1.0);
+    assertThat(provider.currentVersion()).as("read again by offset: the one before v-b").isEqualTo("v-a2");
   }
 
   @Test
