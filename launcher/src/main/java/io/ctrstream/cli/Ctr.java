@@ -20,7 +20,8 @@ import picocli.CommandLine.Command;
       ExperimentCommand.class,
       MovieLensSplitCommand.class,
       ParityCommand.class,
-      BenchCommand.class
+      BenchCommand.class,
+      KeygenCommand.class
     })
 public final class Ctr implements Runnable {
 

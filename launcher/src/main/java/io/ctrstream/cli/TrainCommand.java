@@ -180,6 +180,44 @@ public final class TrainCommand implements Callable<Integer> {
           + " user's history (--no-history-affinity: without). Default: ${DEFAULT-VALUE}.")
   boolean historyAffinity;
 
+  @Option(
+      names = "--signing-key",
+      paramLabel = "FILE",
+      defaultValue = "${env:CTR_SIGNING_KEY}",
+      description =
+          "Ed25519 private key (PKCS#8, PEM or DER; ./ctr keygen writes one) every release is"
+              + " signed with. Default: $CTR_SIGNING_KEY, else unsigned releases.")
+  String signingKey;
+
+  @Option(
+      names = "--release-public-key",
+      paramLabel = "FILE",
+      defaultValue = "${env:CTR_RELEASE_PUBLIC_KEY}",
+      description =
+          "The public key scorers verify with (X.509, PEM or DER): the live model is the newest"
+              + " release signed by it, and signed releases carry its id. Must match"
+              + " --signing-key. Default: $CTR_RELEASE_PUBLIC_KEY, else signatures not checked.")
+  String releasePublicKey;
+
+  @Option(
+      names = "--release-uri-allowed",
+      paramLabel = "LIST",
+      defaultValue = "${env:CTR_RELEASE_URI_ALLOWED}",
+      description =
+          "Where a live release's bundleUri may point, as the scorers' release.uri.allowed"
+              + " (file:/dir/,https://host/path/). Default: $CTR_RELEASE_URI_ALLOWED, else"
+              + " inline bundles only.")
+  String releaseUriAllowed;
+
+  @Option(
+      names = "--release-max-bundle-bytes",
+      paramLabel = "N",
+      defaultValue = "${env:CTR_RELEASE_MAX_BUNDLE_BYTES:-67108864}",
+      description =
+          "Largest live bundle accepted, as the scorers' release.max.bundle.bytes."
+              + " Default: ${DEFAULT-VALUE}.")
+  long releaseMaxBundleBytes;
+
   @Spec CommandSpec spec;
 
   @Override
@@ -236,7 +274,15 @@ public final class TrainCommand implements Callable<Integer> {
               .optHistoryAffinity(historyAffinity)
               .optWide(wide)
               .optCalibrate(calibrate)
-              .optFullRetrainEvery(fullRetrainEvery);
+              .optFullRetrainEvery(fullRetrainEvery)
+              .optReleaseUriAllowed(releaseUriAllowed == null ? "" : releaseUriAllowed.trim())
+              .optReleaseMaxBundleBytes(releaseMaxBundleBytes);
+      if (signingKey != null && !signingKey.isBlank()) {
+        b.optSigningKey(Path.of(signingKey.trim()));
+      }
+      if (releasePublicKey != null && !releasePublicKey.isBlank()) {
+        b.optReleasePublicKey(Path.of(releasePublicKey.trim()));
+      }
       if (windowRecords != null) {
         b.optWindowRecords(windowRecords);
       }
@@ -259,16 +305,23 @@ public final class TrainCommand implements Callable<Integer> {
       return 2;
     }
 
-    RetrainService service =
-        RetrainService.builder()
-            .setConfig(config)
-            .optProgress(System.err, !noProgress)
-            .optOnResult(
-                r -> {
-                  out.println(r.toJson());
-                  out.flush();
-                })
-            .build();
+    RetrainService service;
+    try {
+      service =
+          RetrainService.builder()
+              .setConfig(config)
+              .optProgress(System.err, !noProgress)
+              .optOnResult(
+                  r -> {
+                    out.println(r.toJson());
+                    out.flush();
+                  })
+              .build();
+    } catch (IllegalArgumentException e) {
+      // a key file that is not a key, or a signing key that does not match the public key
+      err.println("ctr train: " + e.getMessage());
+      return 2;
+    }
     if (once) {
       RunResult result = service.runOnce();
       return switch (result.decision()) {

@@ -246,6 +246,14 @@ public final class ScorerApp implements AutoCloseable {
     return health;
   }
 
+  /**
+   * Whether the release follower runs (for health checks); empty when this app has none (the
+   * topology alone, in tests).
+   */
+  public Optional<Boolean> releaseFollowerAlive() {
+    return follower == null ? Optional.empty() : Optional.of(follower.isAlive());
+  }
+
   /** The release installed by the follower, if any. */
   public Optional<LoadedModel> liveModel() {
     return follower == null ? Optional.empty() : follower.live();

@@ -41,8 +41,11 @@ final class BundleArchive {
   /** The entries the payload hash covers, in hash order: everything but the manifest. */
   static final List<String> PAYLOAD = List.of(CONFIG, ENCODER, WEIGHTS);
 
-  // Guards against a hostile or garbled size field inflating without bound.
-  private static final long MAX_ENTRY_BYTES = 1L << 30;
+  /**
+   * Default bound on what one bundle unpacks to (all entries together), for bundles read without
+   * an explicit bound (local files). Releases are read with the reader's own, smaller bound.
+   */
+  static final long DEFAULT_MAX_UNPACKED_BYTES = 1L << 30;
 
   // 1980-01-01, the zip format's epoch: a fixed time keeps the bytes reproducible.
   private static final long FIXED_TIME = 315532800000L;
@@ -70,9 +73,19 @@ final class BundleArchive {
   }
 
   static Map<String, byte[]> read(byte[] bytes) throws BundleException {
+    return read(bytes, DEFAULT_MAX_UNPACKED_BYTES);
+  }
+
+  /**
+   * Reads the entries, inflating at most {@code maxUnpackedBytes} in all: a zip whose entries
+   * inflate beyond it (a zip bomb, or a garbled size field) is refused as it streams, before the
+   * excess is buffered.
+   */
+  static Map<String, byte[]> read(byte[] bytes, long maxUnpackedBytes) throws BundleException {
     if (bytes == null || bytes.length == 0) {
       throw new BundleException("bundle is empty (0 bytes)");
     }
+    long[] budget = {maxUnpackedBytes};
     Map<String, byte[]> entries = new LinkedHashMap<>();
     try (ZipInputStream zip = new ZipInputStream(new ByteArrayInputStream(bytes))) {
       ZipEntry e;
@@ -86,7 +99,7 @@ final class BundleArchive {
         if (entries.containsKey(name)) {
           throw new BundleException("bundle is corrupt: entry " + name + " appears twice");
         }
-        entries.put(name, readEntry(zip, name));
+        entries.put(name, readEntry(zip, name, budget, maxUnpackedBytes));
       }
     } catch (EOFException e) {
       throw new BundleException(
@@ -171,17 +184,17 @@ final class BundleArchive {
     }
   }
 
-  private static byte[] readEntry(InputStream zip, String name) throws IOException, BundleException {
+  private static byte[] readEntry(InputStream zip, String name, long[] budget, long max)
+      throws IOException, BundleException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     byte[] buf = new byte[64 * 1024];
-    long total = 0;
     int n;
     // ZipInputStream checks the entry's CRC and size when the entry's end is reached.
     while ((n = zip.read(buf)) > 0) {
-      total += n;
-      if (total > MAX_ENTRY_BYTES) {
+      budget[0] -= n;
+      if (budget[0] < 0) {
         throw new BundleException(
-            "bundle entry " + name + " exceeds " + MAX_ENTRY_BYTES + " bytes; refusing it");
+            "bundle unpacks to more than " + max + " bytes (at entry " + name + "); refusing it");
       }
       out.write(buf, 0, n);
     }

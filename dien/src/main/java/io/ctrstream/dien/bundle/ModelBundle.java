@@ -94,7 +94,17 @@ public final class ModelBundle {
    * @throws BundleException when the bytes are not a valid, self-consistent bundle
    */
   public static ModelBundle fromBytes(byte[] bytes) throws BundleException {
-    Map<String, byte[]> entries = BundleArchive.read(bytes);
+    return fromBytes(bytes, BundleArchive.DEFAULT_MAX_UNPACKED_BYTES);
+  }
+
+  /**
+   * Reads and verifies a bundle whose entries may unpack to at most {@code maxUnpackedBytes} in
+   * all (checked while inflating, so a zip bomb is refused before it fills the heap).
+   *
+   * @throws BundleException as {@link #fromBytes(byte[])}, or when the entries unpack to more
+   */
+  public static ModelBundle fromBytes(byte[] bytes, long maxUnpackedBytes) throws BundleException {
+    Map<String, byte[]> entries = BundleArchive.read(bytes, maxUnpackedBytes);
     Manifest manifest = parse(entries, BundleArchive.MANIFEST, Manifest.class);
     String actual = BundleArchive.payloadSha256(entries);
     if (!actual.equals(manifest.payloadSha256())) {

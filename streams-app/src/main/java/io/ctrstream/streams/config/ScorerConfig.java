@@ -1,5 +1,6 @@
 package io.ctrstream.streams.config;
 
+import io.ctrstream.dien.release.BundleUriPolicy;
 import io.ctrstream.schemas.Topics;
 import io.ctrstream.streams.errors.DeadLetterExceptionHandlers;
 import io.ctrstream.streams.errors.SafeTimestampExtractor;
@@ -62,6 +63,13 @@ import org.slf4j.Logger;
  * @param readyRebalancingGraceMs how long readiness tolerates REBALANCING before it answers 503
  * @param readyThreadFailureWindowMs readiness answers 503 while two or more stream threads failed
  *     within this window (a thread that keeps dying)
+ * @param releaseUriAllowed comma-separated places a release's {@code bundleUri} may point at
+ *     ({@code file:/dir/} directories, {@code https://host/path/} prefixes); empty (the default):
+ *     no URI at all, only inline bundles
+ * @param releaseMaxBundleBytes largest model bundle accepted, inline or fetched (what it unpacks
+ *     to may be 4 times this); larger releases are refused as they stream
+ * @param releasePublicKey Ed25519 public key file (X.509, PEM or DER); when set, only releases
+ *     signed by its private key are served; empty: signatures are not checked
  */
 public record ScorerConfig(
     String bootstrapServers,
@@ -90,7 +98,10 @@ public record ScorerConfig(
     long eventTimeMaxFutureMs,
     long eventTimeEarliestMs,
     long readyRebalancingGraceMs,
-    long readyThreadFailureWindowMs) {
+    long readyThreadFailureWindowMs,
+    String releaseUriAllowed,
+    long releaseMaxBundleBytes,
+    String releasePublicKey) {
 
   /** Streams property under which the RocksDB bound reaches {@link BoundedRocksDbConfig}. */
   public static final String ROCKSDB_MEMORY_PROPERTY = "ctr.rocksdb.memory.bytes";
@@ -136,8 +147,10 @@ public record ScorerConfig(
           new Setting("event.time.max.future.ms", "event timestamps further ahead of the wall clock are dead-lettered", Long.toString(86_400_000L)),
           new Setting("event.time.earliest.ms", "event timestamps before this epoch ms are dead-lettered (1995-01-01)", Long.toString(EARLIEST_DEFAULT_MS)),
           new Setting("ready.rebalancing.grace.ms", "how long /health/ready tolerates REBALANCING", "120000"),
-          new Setting("ready.thread.failure.window.ms", "/health/ready is 503 while 2+ stream threads failed within this window", "300000"));
-
+          new Setting("ready.thread.failure.window.ms", "/health/ready is 503 while 2+ stream threads failed within this window", "300000"),
+          new Setting("release.uri.allowed", "places a release bundleUri may point at (file:/dir/, https://host/path/, comma-separated); empty: inline bundles only", ""),
+          new Setting("release.max.bundle.bytes", "largest model bundle accepted, inline or fetched (refused while streaming)", Long.toString(64L << 20)),
+          new Setting("release.public.key", "Ed25519 public key file (X.509 PEM/DER); set: only releases signed by its private key; empty: not checked", ""));
 
   /** Values of {@code compression.type}. */
   public static final List<String> COMPRESSION_TYPES = List.of("none", "lz4", "zstd", "snappy", "gzip");
@@ -211,6 +224,23 @@ public record ScorerConfig(
     if (!COMPRESSION_TYPES.contains(compressionType)) {
       problems.add("compression.type must be one of " + String.join(", ", COMPRESSION_TYPES) + ", got "
           + compressionType);
+    }
+    if (releaseUriAllowed == null) {
+      problems.add("release.uri.allowed must not be null; use \"\" for none");
+    } else {
+      try {
+        BundleUriPolicy.parse(releaseUriAllowed);
+      } catch (IllegalArgumentException e) {
+        problems.add("release.uri.allowed: " + e.getMessage());
+      }
+    }
+    if (releaseMaxBundleBytes < 1024) {
+      problems.add("release.max.bundle.bytes must be >= 1024, got " + releaseMaxBundleBytes);
+    }
+    if (releasePublicKey == null) {
+      problems.add("release.public.key must not be null; use \"\" for none");
+    } else if (!releasePublicKey.isEmpty() && !Files.isReadable(Path.of(releasePublicKey))) {
+      problems.add("release.public.key " + releasePublicKey + " is not a readable file");
     }
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException("invalid scorer configuration: " + String.join("; ", problems));
@@ -297,7 +327,10 @@ public record ScorerConfig(
         parseLong(v, "event.time.max.future.ms"),
         parseLong(v, "event.time.earliest.ms"),
         parseLong(v, "ready.rebalancing.grace.ms"),
-        parseLong(v, "ready.thread.failure.window.ms"));
+        parseLong(v, "ready.thread.failure.window.ms"),
+        v.get("release.uri.allowed"),
+        parseLong(v, "release.max.bundle.bytes"),
+        v.get("release.public.key"));
   }
 
   /** A copy with some settings changed (keys as in {@link #SETTINGS}); for tests and tools. */
@@ -342,6 +375,9 @@ public record ScorerConfig(
     m.put("event.time.earliest.ms", Long.toString(eventTimeEarliestMs));
     m.put("ready.rebalancing.grace.ms", Long.toString(readyRebalancingGraceMs));
     m.put("ready.thread.failure.window.ms", Long.toString(readyThreadFailureWindowMs));
+    m.put("release.uri.allowed", releaseUriAllowed);
+    m.put("release.max.bundle.bytes", Long.toString(releaseMaxBundleBytes));
+    m.put("release.public.key", releasePublicKey);
     return m;
   }
 

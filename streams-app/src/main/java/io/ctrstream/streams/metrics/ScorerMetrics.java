@@ -43,6 +43,10 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code ctr.wrong.partition{topic}}: input records on another partition than the Java
  *       client's partitioner (murmur2) puts their key on
  *   <li>{@code ctr.stream.thread.failures}: stream threads that died on an uncaught error
+ *   <li>{@code ctr.release.follower.alive}: 1 while the release follower's thread runs its loop,
+ *       0 before it starts and once it has ended (for health checks)
+ *   <li>{@code ctr.release.follower.errors{kind}}: unexpected failures the follower survived
+ *       (an exception or an {@link Error} such as running out of memory while loading or polling)
  * </ul>
  */
 public final class ScorerMetrics {
@@ -132,6 +136,23 @@ public final class ScorerMetrics {
   public void modelRejected(String reason) {
     Counter.builder("ctr.model.rejected").description("model releases refused")
         .tag("reason", reason).register(registry).increment();
+  }
+
+  /** Publishes {@code ctr.release.follower.alive}: 1 while {@code alive} says so, else 0. */
+  public void releaseFollowerAlive(java.util.function.BooleanSupplier alive) {
+    io.micrometer.core.instrument.Gauge.builder("ctr.release.follower.alive", () -> alive.getAsBoolean() ? 1 : 0)
+        .description("1 while the model release follower runs").strongReference(true).register(registry);
+  }
+
+  /** The release follower survived an unexpected failure of {@code kind} (exception, error, out_of_memory). */
+  public void releaseFollowerError(String kind) {
+    Counter.builder("ctr.release.follower.errors").description("unexpected failures the release follower survived")
+        .tag("kind", kind).register(registry).increment();
+  }
+
+  /** Unexpected failures the release follower survived so far, every kind. */
+  public double releaseFollowerErrors() {
+    return registry.find("ctr.release.follower.errors").counters().stream().mapToDouble(Counter::count).sum();
   }
 
   /** Releases installed so far. */

@@ -3,6 +3,7 @@ package io.ctrstream.streams.release;
 import io.ctrstream.dien.bundle.BundleException;
 import io.ctrstream.dien.bundle.Manifest;
 import io.ctrstream.dien.bundle.ModelBundle;
+import io.ctrstream.dien.release.ScorerFactory;
 import io.ctrstream.dien.serving.BatchScorer;
 import io.ctrstream.schemas.ModelRelease;
 import java.time.Duration;

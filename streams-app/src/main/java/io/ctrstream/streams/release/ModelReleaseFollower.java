@@ -1,11 +1,22 @@
 package io.ctrstream.streams.release;
 
+import io.ctrstream.dien.release.BundleUriPolicy;
+import io.ctrstream.dien.release.Rejection;
+import io.ctrstream.dien.release.ReleaseRejectedException;
+import io.ctrstream.dien.release.ReleaseSignature;
+import io.ctrstream.dien.release.ReleaseVerifier;
+import io.ctrstream.dien.release.ScorerFactory;
+import io.ctrstream.dien.release.ServableSpec;
 import io.ctrstream.schemas.Decoded;
 import io.ctrstream.schemas.JsonSerde;
 import io.ctrstream.schemas.ModelRelease;
 import io.ctrstream.streams.config.ScorerConfig;
 import io.ctrstream.streams.metrics.ScorerMetrics;
 import io.ctrstream.streams.model.SwappableModelProvider;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.security.PublicKey;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -40,20 +51,33 @@ import org.slf4j.LoggerFactory;
  * scorer finds the latest release. At start it first catches up to the end offsets and loads only
  * the newest record for its model (falling back to older ones when that one is refused); after
  * that every record for its model is loaded as it arrives. Other models' records are skipped; a
- * tombstone is logged and the current model kept.
+ * tombstone is logged and the current model kept. While catching up it holds only the newest
+ * record of its model; older ones are remembered by offset and read again, one at a time, only
+ * when every newer one was refused (a topic not yet compacted may hold many large releases).
  *
  * <p>A release is installed by {@link SwappableModelProvider#release}; every stream task swaps to it
  * before its next batch and closes its old scorer after its last batch. A release that fails a
  * check of {@link ReleaseLoader}, or is older ({@code createdAt}) than the model served, is refused
  * with one log line naming the reason and {@code ctr.model.rejected{reason}}; the served model
- * keeps serving. The same version again is ignored.
+ * keeps serving. The same version again is ignored. The checks (bundle URI policy, size bound,
+ * signature, checksum, spec, probe) are the shared {@link ReleaseVerifier}'s.
  *
- * <p>Thread-safety: {@link #start}, {@link #close}, {@link #live} and {@link #awaitCaughtUp} may be
+ * <p>The follower never dies silently: any exception or {@link Error} (an {@link
+ * OutOfMemoryError} from a huge bundle included) while loading a release refuses that release
+ * ({@code error}); one while polling is logged and the loop goes on after a pause (a failure while
+ * catching up starts the catch-up again). Each is counted in {@code ctr.release.follower.errors}.
+ * Only a {@link VirtualMachineError} other than running out of memory or stack (an internal JVM
+ * error) ends the thread, with an error log. {@link #isAlive()} and
+ * {@code ctr.release.follower.alive} say whether the loop runs, for health checks.
+ *
+ * <p>Thread-safety: {@link #start}, {@link #close}, {@link #live}, {@link #isAlive} and {@link
+ * #awaitCaughtUp} may be
  * called from any thread; the consumer is used only by the follower's thread.
  */
 public final class ModelReleaseFollower implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ModelReleaseFollower.class);
   private static final JsonSerde<ModelRelease> SERDE = JsonSerde.of(ModelRelease.class);
+  private static final Duration REREAD_TIMEOUT = Duration.ofSeconds(30);
 
   private final Consumer<String, byte[]> consumer;
   private final String topic;
@@ -66,6 +90,7 @@ public final class ModelReleaseFollower implements AutoCloseable {
   private final CountDownLatch closing = new CountDownLatch(1);
   private volatile LoadedModel live;
   private volatile boolean closed;
+  private volatile boolean alive;
   private Thread thread;
 
   private ModelReleaseFollower(Builder b) {
@@ -76,6 +101,7 @@ public final class ModelReleaseFollower implements AutoCloseable {
     this.metrics = b.metrics;
     this.pollTimeout = b.pollTimeout;
     this.retryBackoff = b.retryBackoff;
+    metrics.releaseFollowerAlive(this::isAlive);
   }
 
   public static Builder builder() {
@@ -87,12 +113,40 @@ public final class ModelReleaseFollower implements AutoCloseable {
    * DIEN scorers, the scorer's feature layout.
    */
   public static ModelReleaseFollower create(ScorerConfig config, SwappableModelProvider provider, ScorerMetrics metrics) {
+    ReleaseLoader loader = new ReleaseLoader(config.modelName(), verifier(config));
+    LOG.info("model releases: bundle URIs allowed {}, bundles up to {} bytes, signatures {}",
+        loader.verifier().uriPolicy(), loader.verifier().maxBundleBytes(),
+        config.releasePublicKey().isEmpty() ? "not checked (release.public.key is empty)"
+            : "required (key " + config.releasePublicKey() + ")");
     return builder()
         .setConsumer(new KafkaConsumer<>(consumerProperties(config), new StringDeserializer(), new ByteArrayDeserializer()))
         .setTopic(config.topics().modelReleases().name())
-        .setLoader(new ReleaseLoader(config.modelName(), new ServableSpec(config.historyLength()), ScorerFactory.DIEN))
+        .setLoader(loader)
         .setProvider(provider)
         .setMetrics(metrics)
+        .build();
+  }
+
+  /**
+   * The release checks {@code config} asks for: its URI policy, bundle bound and public key.
+   *
+   * @throws UncheckedIOException when the public key file cannot be read as an Ed25519 key
+   */
+  public static ReleaseVerifier verifier(ScorerConfig config) {
+    PublicKey key = null;
+    if (!config.releasePublicKey().isEmpty()) {
+      try {
+        key = ReleaseSignature.readPublicKey(Path.of(config.releasePublicKey()));
+      } catch (IOException e) {
+        throw new UncheckedIOException("release.public.key: " + e.getMessage(), e);
+      }
+    }
+    return ReleaseVerifier.builder()
+        .setServable(new ServableSpec(config.historyLength()))
+        .optScorerFactory(ScorerFactory.DIEN)
+        .optPublicKey(key)
+        .optUriPolicy(BundleUriPolicy.parse(config.releaseUriAllowed()))
+        .optMaxBundleBytes(config.releaseMaxBundleBytes())
         .build();
   }
 
@@ -130,9 +184,19 @@ public final class ModelReleaseFollower implements AutoCloseable {
     return caughtUp.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 
-  /** Whether the follower's thread was started and is still alive (health reads it). */
-  public synchronized boolean isRunning() {
-    return thread != null && thread.isAlive();
+  /**
+   * Whether the follower's thread is running its loop: false before {@link #start}, after {@link
+   * #close} and after a fatal JVM error ended it. Exceptions and errors it survives (counted in
+   * {@code ctr.release.follower.errors}) leave it alive.
+   */
+  public boolean isAlive() {
+    Thread t = thread;
+    return alive && t != null && t.isAlive();
+  }
+
+  /** Whether the follower's thread runs its loop ({@link #isAlive()}; health reads it). */
+  public boolean isRunning() {
+    return isAlive();
   }
 
   /** The release being served, if one was installed by this follower. */
@@ -168,29 +232,75 @@ public final class ModelReleaseFollower implements AutoCloseable {
   }
 
   private void run() {
+    alive = true;
+    boolean following = false;
     try {
-      while (!closed && !assign()) {
-        LOG.warn("topic {} not found; waiting for it (serving {})", topic, provider.currentVersion());
-        closing.await(retryBackoff.toMillis(), TimeUnit.MILLISECONDS);
-      }
-      if (!closed) {
-        catchUp();
-      }
       while (!closed) {
-        pollOnce();
+        try {
+          if (!following) {
+            if (!assign()) {
+              LOG.warn("topic {} not found; waiting for it (serving {})", topic, provider.currentVersion());
+              closing.await(retryBackoff.toMillis(), TimeUnit.MILLISECONDS);
+              continue;
+            }
+            catchUp();
+            following = true;
+          } else {
+            pollOnce();
+          }
+        } catch (WakeupException e) {
+          if (!closed) {
+            survive(e, following);
+          }
+        } catch (InterruptedException | InterruptException e) {
+          Thread.currentThread().interrupt();
+          if (!closed) {
+            LOG.error("model follower interrupted; no further releases will be loaded, serving {}",
+                provider.currentVersion());
+          }
+          return;
+        } catch (Throwable e) {
+          if (fatal(e)) {
+            // isAlive() and ctr.release.follower.alive now say so; health reports it
+            LOG.error("model follower stopped by a fatal JVM error; no further releases will be loaded, serving {}",
+                provider.currentVersion(), e);
+            return;
+          }
+          // a failure while catching up starts the catch-up again from the beginning (following
+          // stays false); one while following goes on from the current position
+          survive(e, following);
+          try {
+            closing.await(retryBackoff.toMillis(), TimeUnit.MILLISECONDS);
+          } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+            return;
+          }
+        }
       }
-    } catch (WakeupException e) {
-      if (!closed) {
-        LOG.error("model follower woken up unexpectedly; no further releases will be loaded", e);
-      }
-    } catch (InterruptedException | InterruptException e) {
-      Thread.currentThread().interrupt();
-    } catch (RuntimeException e) {
-      LOG.error("model follower failed; no further releases will be loaded, serving {}", provider.currentVersion(), e);
     } finally {
+      alive = false;
       caughtUp.countDown();
       consumer.close();
     }
+  }
+
+  /** Errors the follower does not survive: the JVM itself is broken (not memory or stack). */
+  static boolean fatal(Throwable e) {
+    return e instanceof VirtualMachineError && !(e instanceof OutOfMemoryError) && !(e instanceof StackOverflowError);
+  }
+
+  private static String kind(Throwable e) {
+    if (e instanceof OutOfMemoryError) {
+      return "out_of_memory";
+    }
+    return e instanceof Error ? "error" : "exception";
+  }
+
+  private void survive(Throwable e, boolean following) {
+    metrics.releaseFollowerError(kind(e));
+    LOG.error("model follower failed {} ({}); it goes on after {} ms, serving {}",
+        following ? "while polling" : "while catching up", e.toString(), retryBackoff.toMillis(),
+        provider.currentVersion(), e);
   }
 
   /** Assigns every partition of the topic, from the beginning; false while the topic is missing. */
@@ -207,29 +317,64 @@ public final class ModelReleaseFollower implements AutoCloseable {
 
   /**
    * Reads up to the end offsets found now and loads the newest release of the model; when that
-   * one is refused, the one before it, and so on (compaction may not have removed them yet).
+   * one is refused, the one before it, and so on (compaction may not have removed them yet). Only
+   * the newest record is held while reading; older ones are read again by offset when needed.
    */
   void catchUp() {
     Set<TopicPartition> assigned = consumer.assignment();
     Map<TopicPartition, Long> end = new HashMap<>(consumer.endOffsets(assigned));
-    List<ConsumerRecord<String, byte[]>> ours = new ArrayList<>();
+    List<TopicPartition> olderPartitions = new ArrayList<>();
+    List<Long> olderOffsets = new ArrayList<>();
+    ConsumerRecord<String, byte[]> newest = null;
+    int read = 0;
     while (!closed && !reached(end)) {
       for (ConsumerRecord<String, byte[]> r : consumer.poll(pollTimeout)) {
         if (loader.modelName().equals(r.key())) {
-          ours.add(r);
+          if (newest != null) {
+            olderPartitions.add(new TopicPartition(newest.topic(), newest.partition()));
+            olderOffsets.add(newest.offset());
+          }
+          newest = r;
+          read++;
         }
       }
     }
-    LOG.info("model follower read {} release record(s) of {} present at start", ours.size(), loader.modelName());
-    for (int i = ours.size() - 1; i >= 0 && !closed; i--) {
-      if (apply(ours.get(i))) {
-        break;
+    LOG.info("model follower read {} release record(s) of {} present at start", read, loader.modelName());
+    boolean served = newest != null && !closed && apply(newest);
+    newest = null; // the newest bundle may be large: let it go before reading older ones
+    if (!served && !olderOffsets.isEmpty() && !closed) {
+      Map<TopicPartition, Long> resume = new HashMap<>();
+      for (TopicPartition tp : assigned) {
+        resume.put(tp, consumer.position(tp));
       }
+      for (int i = olderOffsets.size() - 1; i >= 0 && !served && !closed; i--) {
+        ConsumerRecord<String, byte[]> r = reread(olderPartitions.get(i), olderOffsets.get(i));
+        served = r != null && apply(r);
+      }
+      resume.forEach(consumer::seek);
     }
     if (live == null) {
       LOG.info("no usable release of {} yet; serving {}", loader.modelName(), provider.currentVersion());
     }
     caughtUp.countDown();
+  }
+
+  /** The record at {@code offset} of {@code tp}, read again; null when it is gone (compacted). */
+  private ConsumerRecord<String, byte[]> reread(TopicPartition tp, long offset) {
+    consumer.seek(tp, offset);
+    long deadline = System.nanoTime() + REREAD_TIMEOUT.toNanos();
+    while (!closed && System.nanoTime() < deadline) {
+      for (ConsumerRecord<String, byte[]> r : consumer.poll(pollTimeout).records(tp)) {
+        if (r.offset() >= offset) {
+          return r.offset() == offset && loader.modelName().equals(r.key()) ? r : null;
+        }
+      }
+      if (consumer.position(tp) > offset) {
+        return null;
+      }
+    }
+    LOG.warn("could not read {} offset {} again within {}; skipping it", tp, offset, REREAD_TIMEOUT);
+    return null;
   }
 
   private boolean reached(Map<TopicPartition, Long> end) {
@@ -281,9 +426,15 @@ public final class ModelReleaseFollower implements AutoCloseable {
       loaded = loader.load(release);
     } catch (ReleaseRejectedException e) {
       return refuse(e.reason(), release.version(), at, e.getMessage());
-    } catch (RuntimeException e) {
+    } catch (Throwable e) {
+      if (fatal(e)) {
+        throw e;
+      }
+      // an Error here (out of memory from a huge bundle, a native library) refuses this release only
+      metrics.releaseFollowerError(kind(e));
       LOG.debug("unexpected failure loading {}", release.version(), e);
-      return refuse(Rejection.ERROR, release.version(), at, e.toString());
+      return refuse(Rejection.ERROR, release.version(), at, e instanceof OutOfMemoryError
+          ? e + " (raise the heap or lower release.max.bundle.bytes)" : e.toString());
     }
     provider.release(loaded.version(), loaded::newScorer);
     live = loaded;

@@ -5,6 +5,10 @@ import static org.awaitility.Awaitility.await;
 
 import io.ctrstream.dien.bundle.ModelBundle;
 import io.ctrstream.dien.features.FeatureRow;
+import io.ctrstream.dien.release.BundleUriPolicy;
+import io.ctrstream.dien.release.ReleaseVerifier;
+import io.ctrstream.dien.release.ScorerFactory;
+import io.ctrstream.dien.release.ServableSpec;
 import io.ctrstream.dien.serving.BatchScorer;
 import io.ctrstream.schemas.JsonSerde;
 import io.ctrstream.schemas.ModelRelease;
@@ -36,7 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
  * a foreign feature layout, an undecodable record and an older release are each refused with
  * their reason counted, while the model already served keeps serving; at start the newest record
  * wins and a refused newest falls back to the one before; other models' records are ignored;
- * {@code file:} URIs are fetched; the thread starts and closes cleanly.
+ * {@code file:} URIs in an allowed directory are fetched; the thread starts and closes cleanly.
  */
 class ModelReleaseFollowerTest {
   private static final String TOPIC = Topics.defaults().modelReleases().name();
@@ -48,7 +52,8 @@ class ModelReleaseFollowerTest {
 
   private final ScorerMetrics metrics = ScorerMetrics.inMemory();
   private final SwappableModelProvider provider = new SwappableModelProvider(0.3, metrics);
-  private final MockConsumer<String, byte[]> consumer = new MockConsumer<>("earliest");
+  private final MockConsumer<String, byte[]> consumer = new RewindableConsumer();
+  private final ReleaseVerifier.Builder verifier = ReleaseVerifier.builder().setServable(new ServableSpec(3));
   private ModelReleaseFollower follower;
   private long offset;
   private final List<ConsumerRecord<String, byte[]>> present = new java.util.ArrayList<>();
@@ -73,7 +78,7 @@ class ModelReleaseFollowerTest {
     consumer.updateBeginningOffsets(Map.of(TP, 0L));
     consumer.updateEndOffsets(Map.of(TP, offset));
     follower = ModelReleaseFollower.builder().setConsumer(consumer).setTopic(TOPIC)
-        .setLoader(new ReleaseLoader(TinyBundles.MODEL, new ServableSpec(3), factory))
+        .setLoader(new ReleaseLoader(TinyBundles.MODEL, verifier.optScorerFactory(factory).build()))
         .setProvider(provider).setMetrics(metrics).optPollTimeout(Duration.ofMillis(50)).build();
     return follower;
   }
@@ -221,7 +226,7 @@ class ModelReleaseFollowerTest {
     assertThat(metrics.modelRejections("invalid")).as("another model's record is not ours to judge").isZero();
 
     SwappableModelProvider fresh = new SwappableModelProvider(0.3, metrics);
-    MockConsumer<String, byte[]> c2 = new MockConsumer<>("earliest");
+    MockConsumer<String, byte[]> c2 = new RewindableConsumer();
     c2.updatePartitions(TOPIC, List.of(new PartitionInfo(TOPIC, 0, Node.noNode(), new Node[0], new Node[0])));
     c2.updateBeginningOffsets(Map.of(TP, 0L));
     c2.updateEndOffsets(Map.of(TP, 2L));
@@ -240,6 +245,7 @@ class ModelReleaseFollowerTest {
 
   @Test
   void aBundleUriOnDiskIsFetchedAndAMissingOneRefused() throws Exception {
+    verifier.optUriPolicy(BundleUriPolicy.parse(dir.toUri().toString()));
     Path file = dir.resolve("v-b.bundle");
     b.save(file);
     ModelRelease inline = TinyBundles.release(b);

@@ -1,13 +1,19 @@
 package io.ctrstream.trainer.service;
 
+import io.ctrstream.dien.bundle.ModelBundle;
+import io.ctrstream.dien.release.Rejection;
+import io.ctrstream.dien.release.ReleaseClaims;
+import io.ctrstream.dien.release.ReleaseRejectedException;
+import io.ctrstream.dien.release.ReleaseVerifier;
 import io.ctrstream.schemas.Decoded;
 import io.ctrstream.schemas.ModelRelease;
 import io.ctrstream.schemas.TopicSpec;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -15,10 +21,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Finds the live release of a model: the last committed record with its name as key on the
- * compacted {@code model-releases} topic (key model name, value {@link ModelRelease}), read whole
- * from the beginning (it holds one record per model once compacted). A tombstone withdraws the
- * model; a record that does not decode is skipped with a warning, as the scorers skip it.
+ * Finds the live release of a model exactly as a scorer starting now would: the newest committed
+ * record with its name as key on the compacted {@code model-releases} topic (key model name, value
+ * {@link ModelRelease}) that decodes, validates and passes the shared {@link ReleaseVerifier}
+ * (bundle place and size, checksum, signature when a public key is configured, bundle, feature
+ * layout, probe batch); when the newest is refused, the one before it, and so on. A tombstone or
+ * an unreadable record is skipped, as the scorers skip it (they keep serving what they had).
+ *
+ * <p>The topic is read once to note the offsets of the model's records, holding no values; then
+ * the candidates are read again one at a time, newest first, so a topic not yet compacted never
+ * has all its bundles in memory at once.
  */
 final class ReleaseReader {
 
@@ -26,43 +38,86 @@ final class ReleaseReader {
 
   private ReleaseReader() {}
 
-  /** The latest release of {@code modelName}; empty when none (or the topic does not exist). */
-  static Optional<ModelRelease> latest(
+  /**
+   * The live release and its verified bundle (both null when no release passes), and the newer
+   * releases that were refused, each as "version (reason): message".
+   */
+  record Live(ModelRelease release, ModelBundle bundle, List<String> skipped) {
+    static final Live NONE = new Live(null, null, List.of());
+
+    boolean present() {
+      return release != null;
+    }
+  }
+
+  private record Position(TopicPartition tp, long offset, long timestamp) {}
+
+  /**
+   * The newest release of {@code modelName} that passes {@code verifier}, with the newer ones it
+   * refused; no release when none passes (or the topic does not exist).
+   */
+  static Live newestThatLoads(
       Consumer<byte[], byte[]> consumer,
       TopicSpec<String, ModelRelease> topic,
       String modelName,
+      ReleaseVerifier verifier,
       Duration timeout) {
     List<TopicPartition> partitions = TopicRanges.partitions(consumer, topic.name(), timeout);
     if (partitions.isEmpty()) {
-      return Optional.empty();
+      return Live.NONE;
     }
     Map<TopicPartition, Long> begin = consumer.beginningOffsets(partitions, timeout);
     Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout);
-    ModelRelease latest = null;
-    long latestAt = Long.MIN_VALUE;
+    List<Position> ours = new ArrayList<>();
     for (TopicPartition tp : partitions) {
-      for (ConsumerRecord<byte[], byte[]> r :
-          TopicRanges.read(consumer, tp, begin.get(tp), end.get(tp), timeout)) {
-        if (r.key() == null || !modelName.equals(new String(r.key(), StandardCharsets.UTF_8))) {
-          continue;
+      TopicRanges.scan(consumer, tp, begin.get(tp), end.get(tp), timeout, r -> {
+        if (r.key() != null && r.value() != null
+            && modelName.equals(new String(r.key(), StandardCharsets.UTF_8))) {
+          ours.add(new Position(tp, r.offset(), r.timestamp()));
         }
-        if (r.value() == null) {
-          latest = null;
-          latestAt = r.timestamp();
-          continue;
+      });
+    }
+    // one partition in the registry; with more, the newest record time wins (stable: offset order)
+    ours.sort(Comparator.comparingLong(Position::timestamp));
+    List<String> skipped = new ArrayList<>();
+    for (int i = ours.size() - 1; i >= 0; i--) {
+      Position p = ours.get(i);
+      List<ConsumerRecord<byte[], byte[]>> one =
+          TopicRanges.read(consumer, p.tp(), p.offset(), p.offset() + 1, timeout);
+      if (one.isEmpty() || one.get(0).value() == null) {
+        continue; // compacted away since the scan
+      }
+      Decoded<ModelRelease> d = topic.valueSerde().decode(one.get(0).value());
+      if (d instanceof Decoded.Failed<ModelRelease> f) {
+        LOG.warn("skipping unreadable release at {} offset {}: {}", p.tp(), p.offset(), f.reason());
+        skipped.add("(undecodable at offset " + p.offset() + ") (" + Rejection.INVALID.wireName() + "): "
+            + f.reason());
+        continue;
+      }
+      ModelRelease release = ((Decoded.Ok<ModelRelease>) d).value();
+      try {
+        if (!modelName.equals(release.modelName())) {
+          throw new ReleaseRejectedException(Rejection.INVALID,
+              "release is for model " + release.modelName() + " but keyed " + modelName);
         }
-        Decoded<ModelRelease> d = topic.valueSerde().decode(r.value());
-        if (d instanceof Decoded.Ok<ModelRelease> ok) {
-          // one partition in the registry; with more, the newest record time wins
-          if (partitions.size() == 1 || r.timestamp() >= latestAt) {
-            latest = ok.value();
-            latestAt = r.timestamp();
-          }
-        } else if (d instanceof Decoded.Failed<ModelRelease> f) {
-          LOG.warn("skipping unreadable release at {} offset {}: {}", tp, r.offset(), f.reason());
-        }
+        byte[] bytes = verifier.bundleBytes(release.bundle(), release.bundleUri());
+        ModelBundle bundle = verifier.verify(claims(release), bytes);
+        return new Live(release, bundle, List.copyOf(skipped));
+      } catch (ReleaseRejectedException e) {
+        LOG.warn("release {} at {} offset {} is not live ({}): {}", release.version(), p.tp(), p.offset(),
+            e.reason().wireName(), e.getMessage());
+        skipped.add(release.version() + " (" + e.reason().wireName() + "): " + e.getMessage());
       }
     }
-    return Optional.ofNullable(latest);
+    if (!skipped.isEmpty()) {
+      LOG.warn("no release of {} passes its checks; {} refused", modelName, skipped.size());
+    }
+    return new Live(null, null, List.copyOf(skipped));
+  }
+
+  /** What {@code release} claims about its bundle, for the shared checks. */
+  static ReleaseClaims claims(ModelRelease release) {
+    return new ReleaseClaims(release.modelName(), release.version(), release.createdAt(), release.sha256(),
+        release.featureSpecHash(), release.signature(), release.signatureAlgorithm(), release.keyId());
   }
 }

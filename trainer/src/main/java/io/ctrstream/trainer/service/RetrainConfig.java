@@ -1,10 +1,13 @@
 package io.ctrstream.trainer.service;
 
 import io.ctrstream.dien.features.FeatureEncoder;
+import io.ctrstream.dien.release.BundleUriPolicy;
+import io.ctrstream.dien.release.ReleaseVerifier;
 import io.ctrstream.dien.model.DienConfig;
 import io.ctrstream.dien.train.TrainOptions;
 import io.ctrstream.schemas.Topics;
 import io.ctrstream.trainer.experiment.Preset;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -43,6 +46,15 @@ import java.util.function.UnaryOperator;
  *     live model's weights (warm start); 1 always trains from scratch
  * @param logLossTolerance a candidate whose validation log loss is higher than the live model's
  *     by more than this is not released either
+ * @param signingKey Ed25519 private key file (PKCS#8, PEM or DER) every release is signed with;
+ *     null: releases are unsigned
+ * @param releasePublicKey Ed25519 public key file (X.509, PEM or DER): the live model must be
+ *     signed by it, as scorers configured with it require; its id goes into signed releases
+ *     ({@code keyId}); null: signatures are not checked
+ * @param releaseUriAllowed where a live release's {@code bundleUri} may point (as the scorers'
+ *     {@code release.uri.allowed}); empty: inline bundles only
+ * @param releaseMaxBundleBytes largest live bundle accepted (as the scorers' {@code
+ *     release.max.bundle.bytes})
  */
 public record RetrainConfig(
     String bootstrapServers,
@@ -65,7 +77,11 @@ public record RetrainConfig(
     Duration timeout,
     boolean calibrate,
     int fullRetrainEvery,
-    double logLossTolerance) {
+    double logLossTolerance,
+    Path signingKey,
+    Path releasePublicKey,
+    String releaseUriAllowed,
+    long releaseMaxBundleBytes) {
 
   /** Default window: the last 100,000 feedback records. */
   public static final int DEFAULT_WINDOW_RECORDS = 100_000;
@@ -128,6 +144,10 @@ public record RetrainConfig(
     private boolean calibrate = true;
     private int fullRetrainEvery = 4;
     private double logLossTolerance = 0.01;
+    private Path signingKey;
+    private Path releasePublicKey;
+    private String releaseUriAllowed = "";
+    private long releaseMaxBundleBytes = ReleaseVerifier.DEFAULT_MAX_BUNDLE_BYTES;
 
     private Builder() {}
 
@@ -299,6 +319,33 @@ public record RetrainConfig(
       return this;
     }
 
+    /** Signs every release with this Ed25519 private key file (PKCS#8, PEM or DER); default unsigned. */
+    public Builder optSigningKey(Path signingKey) {
+      this.signingKey = signingKey;
+      return this;
+    }
+
+    /**
+     * The public key scorers verify releases with (X.509, PEM or DER): the live model must be
+     * signed by it, and signed releases name it; default none.
+     */
+    public Builder optReleasePublicKey(Path releasePublicKey) {
+      this.releasePublicKey = releasePublicKey;
+      return this;
+    }
+
+    /** Where a live release's bundleUri may point (comma-separated prefixes); default none. */
+    public Builder optReleaseUriAllowed(String releaseUriAllowed) {
+      this.releaseUriAllowed = releaseUriAllowed;
+      return this;
+    }
+
+    /** Largest live bundle accepted; default 64 MiB, as the scorers'. */
+    public Builder optReleaseMaxBundleBytes(long bytes) {
+      this.releaseMaxBundleBytes = bytes;
+      return this;
+    }
+
     public RetrainConfig build() {
       if (bootstrapServers == null || bootstrapServers.isBlank()) {
         throw new IllegalArgumentException(
@@ -354,6 +401,19 @@ public record RetrainConfig(
       if (timeout == null || timeout.isNegative() || timeout.isZero()) {
         throw new IllegalArgumentException("timeout must be > 0, got " + timeout);
       }
+      for (Path key : new Path[] {signingKey, releasePublicKey}) {
+        if (key != null && !Files.isReadable(key)) {
+          throw new IllegalArgumentException("key file " + key + " is not a readable file");
+        }
+      }
+      if (releaseUriAllowed == null) {
+        releaseUriAllowed = "";
+      }
+      BundleUriPolicy.parse(releaseUriAllowed); // throws naming a bad entry
+      if (releaseMaxBundleBytes < 1024) {
+        throw new IllegalArgumentException(
+            "releaseMaxBundleBytes must be >= 1024, got " + releaseMaxBundleBytes);
+      }
       Preset p = preset;
       TrainOptions.Builder t =
           (trainOptions != null ? trainOptions.toBuilder() : p.training(TrainOptions.builder()));
@@ -396,7 +456,11 @@ public record RetrainConfig(
           timeout,
           calibrate,
           fullRetrainEvery,
-          logLossTolerance);
+          logLossTolerance,
+          signingKey,
+          releasePublicKey,
+          releaseUriAllowed,
+          releaseMaxBundleBytes);
     }
   }
 
@@ -405,7 +469,8 @@ public record RetrainConfig(
     return String.format(
         Locale.ROOT,
         "RetrainConfig{bootstrap=%s, prefix=\"%s\", model=%s, window=%s, validation=%.2f,"
-            + " minExamples=%d, tolerance=%.4f, maxReleaseBytes=%d, reports=%s, %s}",
+            + " minExamples=%d, tolerance=%.4f, maxReleaseBytes=%d, reports=%s, signingKey=%s,"
+            + " releasePublicKey=%s, releaseUriAllowed=\"%s\", releaseMaxBundleBytes=%d, %s}",
         bootstrapServers,
         topics.prefix(),
         modelName,
@@ -415,6 +480,10 @@ public record RetrainConfig(
         tolerance,
         maxReleaseBytes,
         reportsDir,
+        signingKey == null ? "none" : signingKey,
+        releasePublicKey == null ? "none" : releasePublicKey,
+        releaseUriAllowed,
+        releaseMaxBundleBytes,
         trainOptions);
   }
 }

@@ -5,6 +5,12 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.ctrstream.dien.bundle.BundleException;
 import io.ctrstream.dien.bundle.ModelBundle;
 import io.ctrstream.dien.features.FeatureRow;
+import io.ctrstream.dien.release.BundleUriPolicy;
+import io.ctrstream.dien.release.ReleaseClaims;
+import io.ctrstream.dien.release.ReleaseRejectedException;
+import io.ctrstream.dien.release.ReleaseSignature;
+import io.ctrstream.dien.release.ReleaseVerifier;
+import io.ctrstream.dien.release.ServableSpec;
 import io.ctrstream.dien.features.LabeledRow;
 import io.ctrstream.dien.serving.DienBatchScorer;
 import io.ctrstream.dien.train.DienFitter;
@@ -19,6 +25,8 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.PrivateKey;
+import java.security.PublicKey;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -51,14 +59,17 @@ import org.slf4j.LoggerFactory;
  *       of the served models ({@link OnlineAuc});
  *   <li>refuse when there are fewer than {@code minExamples}, or the training or validation slice
  *       of the time split holds one class only;
- *   <li>load the live model: the latest release of the model name ({@link ReleaseReader}), checked
- *       against its sha256;
+ *   <li>load the live model: the newest release of the model name that passes the scorers' checks
+ *       ({@link ReleaseReader}, {@link ReleaseVerifier}: bundle place and size, sha256, signature
+ *       when a public key is configured, bundle, feature layout, probe batch); a newer release that
+ *       fails them is skipped (and reported), exactly as a scorer skips it;
  *   <li>train DIEN with the auxiliary loss on the older slice, early-stopping on the newer slice's
  *       AUC ({@link DienFitter});
  *   <li>score the candidate (through its bundle bytes, as a scorer would load it) and the live
  *       model on the same validation slice; gate ({@link ReleaseGate});
  *   <li>release: bundle with lineage, window, counts and both models' metrics in its manifest, one
- *       transactional record on {@code model-releases} ({@link ReleasePublisher});
+ *       transactional record on {@code model-releases} ({@link ReleasePublisher}), signed with the
+ *       configured private key ({@link ReleaseSignature});
  *   <li>report under {@code reportsDir/<run-id>/}: metrics.json, curves.png, online-auc.png.
  * </ol>
  *
@@ -84,6 +95,9 @@ public final class RetrainService implements AutoCloseable {
   private final Consumer<RunResult> onResult;
   private final Clock clock;
   private final ReleaseGate gate;
+  private final ReleaseVerifier verifier;
+  private final PrivateKey signingKey;
+  private final String signingKeyId;
   private final Object runLock = new Object();
   private long trainingRuns; // runs that trained; decides warm or full (guarded by runLock)
 
@@ -99,6 +113,43 @@ public final class RetrainService implements AutoCloseable {
     this.onResult = b.onResult;
     this.clock = b.clock;
     this.gate = new ReleaseGate(config.tolerance());
+    try {
+      PublicKey publicKey =
+          config.releasePublicKey() == null
+              ? null
+              : ReleaseSignature.readPublicKey(config.releasePublicKey());
+      this.signingKey =
+          config.signingKey() == null ? null : ReleaseSignature.readPrivateKey(config.signingKey());
+      this.signingKeyId = publicKey == null ? null : ReleaseSignature.keyId(publicKey);
+      if (signingKey != null && publicKey != null) {
+        requirePair(signingKey, publicKey);
+      }
+      this.verifier =
+          ReleaseVerifier.builder()
+              .setServable(new ServableSpec(config.encoderOptions().historyLength()))
+              .optPublicKey(publicKey)
+              .optUriPolicy(BundleUriPolicy.parse(config.releaseUriAllowed()))
+              .optMaxBundleBytes(config.releaseMaxBundleBytes())
+              .build();
+    } catch (IOException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
+    }
+  }
+
+  /** Fails unless {@code key} signs what {@code publicKey} verifies (a mismatched pair is a setup error). */
+  private static void requirePair(PrivateKey key, PublicKey publicKey) {
+    ReleaseClaims probe = ReleaseClaims.unsigned("pair-check", "v0", 0L, "0".repeat(64), "pair-check");
+    try {
+      ReleaseSignature.verify(
+          probe.withSignature(ReleaseSignature.sign(probe, key), ReleaseSignature.ALGORITHM, null),
+          publicKey);
+    } catch (ReleaseRejectedException e) {
+      throw new IllegalArgumentException(
+          "the signing key does not belong to the release public key "
+              + ReleaseSignature.keyId(publicKey)
+              + "; scorers would refuse every release",
+          e);
+    }
   }
 
   public static Builder builder() {
@@ -217,25 +268,21 @@ public final class RetrainService implements AutoCloseable {
           return result(RunResult.Decision.REFUSED, oneClass);
         }
 
-        Optional<ModelRelease> live =
-            ReleaseReader.latest(
-                consumer, config.topics().modelReleases(), config.modelName(), config.timeout());
-        liveVersion = live.map(ModelRelease::version).orElse(null);
-        ModelBundle liveBundle = null;
+        ReleaseReader.Live live =
+            ReleaseReader.newestThatLoads(
+                consumer,
+                config.topics().modelReleases(),
+                config.modelName(),
+                verifier,
+                config.timeout());
+        liveVersion = live.present() ? live.release().version() : null;
+        ModelBundle liveBundle = live.bundle();
         Map<String, Object> liveReport = new LinkedHashMap<>();
         liveReport.put("version", liveVersion);
-        report.put("live", liveReport);
-        if (live.isPresent()) {
-          try {
-            liveBundle = ModelBundle.fromBytes(live.get().bundleBytes(), live.get().sha256());
-          } catch (BundleException | IllegalStateException | IllegalArgumentException e) {
-            LOG.warn(
-                "live model {} cannot be loaded, so it cannot be compared: {}",
-                liveVersion,
-                e.getMessage());
-            liveReport.put("error", e.getMessage());
-          }
+        if (!live.skipped().isEmpty()) {
+          liveReport.put("skipped", live.skipped());
         }
+        report.put("live", liveReport);
         version = ReleaseGate.nextVersion(liveVersion, now);
         return trainGateRelease(split, liveBundle, liveReport);
       }
@@ -357,10 +404,15 @@ public final class RetrainService implements AutoCloseable {
               metrics,
               Base64.getEncoder().encodeToString(bundle.toBytes()),
               null);
+      if (signingKey != null) {
+        String signature = ReleaseSignature.sign(ReleaseReader.claims(release), signingKey);
+        release = release.withSignature(signature, ReleaseSignature.ALGORITHM, signingKeyId);
+      }
       Map<String, Object> releaseReport = new LinkedHashMap<>();
       releaseReport.put("topic", config.topics().modelReleases().name());
       releaseReport.put("sha256", bundle.sha256());
       releaseReport.put("bundle_bytes", bundle.sizeBytes());
+      releaseReport.put("signed", release.signature() != null);
       report.put("release", releaseReport);
       ReleasePublisher publisher =
           new ReleasePublisher(

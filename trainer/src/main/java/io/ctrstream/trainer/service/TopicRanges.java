@@ -51,8 +51,25 @@ final class TopicRanges {
   static List<ConsumerRecord<byte[], byte[]>> read(
       Consumer<byte[], byte[]> consumer, TopicPartition tp, long from, long to, Duration timeout) {
     List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+    scan(consumer, tp, from, to, timeout, out::add);
+    return out;
+  }
+
+  /**
+   * Hands each committed record with an offset in {@code [from, to)} of one partition to {@code
+   * each}, in offset order, keeping none (for ranges too large to hold, such as releases).
+   *
+   * @throws IllegalStateException when the range is not read within {@code timeout}
+   */
+  static void scan(
+      Consumer<byte[], byte[]> consumer,
+      TopicPartition tp,
+      long from,
+      long to,
+      Duration timeout,
+      java.util.function.Consumer<ConsumerRecord<byte[], byte[]>> each) {
     if (from >= to) {
-      return out;
+      return;
     }
     consumer.assign(List.of(tp));
     consumer.seek(tp, from);
@@ -62,7 +79,7 @@ final class TopicRanges {
       ConsumerRecords<byte[], byte[]> batch = consumer.poll(Duration.ofMillis(200));
       for (ConsumerRecord<byte[], byte[]> r : batch.records(tp)) {
         if (r.offset() >= from && r.offset() < to) {
-          out.add(r);
+          each.accept(r);
         }
       }
       if (System.nanoTime() > deadline) {
@@ -80,6 +97,5 @@ final class TopicRanges {
                 + ")");
       }
     }
-    return out;
   }
 }

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ctrstream.dien.bundle.ModelBundle;
 import io.ctrstream.dien.features.FeatureRow;
+import io.ctrstream.dien.release.ReleaseSignature;
 import io.ctrstream.dien.serving.DienBatchScorer;
 import io.ctrstream.dien.train.TrainOptions;
 import io.ctrstream.dien.train.TrainingListener;
@@ -17,6 +18,7 @@ import io.ctrstream.schemas.ModelRelease;
 import io.ctrstream.schemas.Topics;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPair;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -61,7 +63,10 @@ import org.slf4j.LoggerFactory;
  *       limit publish nothing either (the topic's end offset does not move);
  *   <li>too few examples or a single-class window are refused without training; a window of the
  *       last K records or the last D of event time holds exactly those examples;
- *   <li>periodic cycles are skipped until enough new feedback arrives.
+ *   <li>periodic cycles are skipped until enough new feedback arrives;
+ *   <li>with a signing key releases carry an Ed25519 signature that verifies with the public key;
+ *       an unsigned newer release written beside them is not taken as live: the next candidate
+ *       is gated against the newest signed one.
  * </ul>
  */
 class RetrainServiceKafkaTest {
@@ -277,6 +282,78 @@ class RetrainServiceKafkaTest {
     assertThat(fourth.reason()).contains("over the limit of 4,096 bytes");
     assertThat(releaseEndOffset(topics)).isEqualTo(end);
     assertThat(releases(topics)).hasSize(1);
+  }
+
+  @Test
+  void releasesAreSignedAndTheLiveModelIsTheNewestReleaseThatPassesItsChecks() throws Exception {
+    Topics topics = newTopics();
+    produce(topics, FeedbackFixtures.learnable(400, 13));
+    Path keys = reports.resolve("keys");
+    KeyPair pair = ReleaseSignature.generate();
+    ReleaseSignature.writeKeyPair(pair, keys);
+    Path privateKey = keys.resolve(ReleaseSignature.PRIVATE_KEY_FILE);
+    Path publicKey = keys.resolve(ReleaseSignature.PUBLIC_KEY_FILE);
+
+    RunResult first =
+        RetrainService.builder()
+            .setConfig(
+                config(topics).optSigningKey(privateKey).optReleasePublicKey(publicKey).build())
+            .build()
+            .runOnce();
+    assertThat(first.decision()).as(first.reason()).isEqualTo(RunResult.Decision.RELEASED);
+    ModelRelease signed =
+        topics.modelReleases().valueSerde().deserialize(releases(topics).get(0).value());
+    assertThat(signed.signatureAlgorithm()).isEqualTo(ReleaseSignature.ALGORITHM);
+    assertThat(signed.keyId()).isEqualTo(ReleaseSignature.keyId(pair.getPublic()));
+    ReleaseSignature.verify(ReleaseReader.claims(signed), pair.getPublic());
+
+    // a newer release written by someone without the key: same bundle, unsigned
+    ModelRelease forged =
+        new ModelRelease(
+            signed.modelName(),
+            "v9-forged",
+            signed.version(),
+            signed.createdAt() + 1,
+            signed.sha256(),
+            signed.featureSpecHash(),
+            signed.metrics(),
+            signed.bundle(),
+            null);
+    try (KafkaProducer<String, byte[]> producer =
+        new KafkaProducer<>(
+            kafka.clientConfig(),
+            new StringSerializer(),
+            new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+      producer
+          .send(
+              new ProducerRecord<>(
+                  topics.modelReleases().name(),
+                  forged.modelName(),
+                  topics.modelReleases().valueSerde().serialize(forged)))
+          .get(60, TimeUnit.SECONDS);
+    }
+
+    // a crippled candidate, zero tolerance: compared with the signed live model, not the forgery
+    RunResult second =
+        RetrainService.builder()
+            .setConfig(
+                config(topics)
+                    .optSigningKey(privateKey)
+                    .optReleasePublicKey(publicKey)
+                    .optTolerance(0)
+                    .optTrainOptions(
+                        TrainOptions.builder().optLearningRate(1e-9).optBatchSize(64).build())
+                    .optMaxEpochs(1)
+                    .build())
+            .build()
+            .runOnce();
+    assertThat(second.decision()).as(second.reason()).isEqualTo(RunResult.Decision.GATED);
+    assertThat(second.liveVersion()).isEqualTo(first.version());
+    assertThat(second.liveAuc()).isGreaterThan(second.candidateAuc());
+    JsonNode report =
+        new ObjectMapper().readTree(second.reportDir().resolve("metrics.json").toFile());
+    assertThat(report.at("/live/skipped/0").asText()).startsWith("v9-forged (unsigned)");
+    assertThat(releases(topics)).hasSize(2);
   }
 
   @Test

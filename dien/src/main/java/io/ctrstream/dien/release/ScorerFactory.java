@@ -1,4 +1,4 @@
-package io.ctrstream.streams.release;
+package io.ctrstream.dien.release;
 
 import io.ctrstream.dien.bundle.BundleException;
 import io.ctrstream.dien.bundle.ModelBundle;

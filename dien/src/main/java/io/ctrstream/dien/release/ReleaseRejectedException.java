@@ -1,4 +1,4 @@
-package io.ctrstream.streams.release;
+package io.ctrstream.dien.release;
 
 import java.util.Objects;
 

@@ -1,4 +1,4 @@
-package io.ctrstream.streams.release;
+package io.ctrstream.dien.release;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -22,7 +22,7 @@ class ServableSpecTest {
 
   @Test
   void theTopologysLayoutAndItsSubsetsAreServable() {
-    assertThat(servable.problems(TinyBundles.encoder().spec())).isEmpty();
+    assertThat(servable.problems(ReleaseFixtures.encoder().spec())).isEmpty();
     assertThat(servable.problems(spec(List.of(), List.of("movieId"), "histHighRatedMovieIds", 10))).isEmpty();
     assertThat(servable.problems(FeatureEncoder.spec(FeatureEncoder.Options.builder().optUserStats(true).build())))
         .as("the user's rating counts are served").isEmpty();
