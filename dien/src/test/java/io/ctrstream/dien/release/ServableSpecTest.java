@@ -38,12 +38,24 @@ class ServableSpecTest {
     assertThat(servable.problems(spec(List.of("age", "income"), List.of("movieId", "country"),
         "clicks", 10)))
         .containsExactly(
-            "numeric column income (the scorer produces [age, userPositiveRate, userRatingCount, historyGenreAffinity, moviePositiveRate, movieRatingCount])",
+            "numeric column income (the scorer produces [age, userPositiveRate, userRatingCount,"
+                + " historyGenreAffinity, moviePositiveRate, movieRatingCount, wideMovieRate,"
+                + " wideMovieCount, wideUserRate, wideUserCount, wideGenreRecentRate,"
+                + " wideGenreLongRate, wideGenreRecentShare, wideGenreLongShare])",
             "categorical column country (the scorer produces [gender, movieId, occupation, zipCode])",
             "history column clicks (the scorer produces histHighRatedMovieIds)");
     FeatureSpec other = new FeatureSpec(2, List.of("age"), "log", List.of("movieId"), "movieId", "genres", 6,
         "histHighRatedMovieIds", "negHistMovieIds", 10, "PER_COLUMN");
     assertThat(servable.problems(other)).hasSize(2);
+  }
+
+  @Test
+  void theWideColumnsAreServed() {
+    // the scorer serves the movie counts and the user's genre statistics they are computed from
+    List<String> numeric = new java.util.ArrayList<>(List.of("age"));
+    numeric.addAll(io.ctrstream.dien.features.FeatureEncoder.WIDE);
+    assertThat(servable.problems(spec(numeric, List.of("movieId"), "histHighRatedMovieIds", 10)))
+        .isEmpty();
   }
 
   @Test

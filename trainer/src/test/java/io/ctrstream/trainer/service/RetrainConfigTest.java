@@ -33,9 +33,12 @@ class RetrainConfigTest {
     assertThat(c.transactionalId()).isEqualTo("dev.ctr-trainer-dien");
     assertThat(c.clientConfig()).containsEntry("bootstrap.servers", "localhost:9092");
     assertThat(c.encoderOptions().numeric())
-        .as("served user counts, the history's genre affinity, the window's movie statistics")
-        .containsExactly("age", "userPositiveRate", "userRatingCount", "historyGenreAffinity",
-            "moviePositiveRate", "movieRatingCount");
+        .as("served user counts, the history's genre affinity, the movie statistics, the wide part")
+        .startsWith("age", "userPositiveRate", "userRatingCount", "historyGenreAffinity",
+            "moviePositiveRate", "movieRatingCount")
+        .endsWith(io.ctrstream.dien.features.FeatureEncoder.WIDE.toArray(String[]::new));
+    assertThat(c.calibrate()).isTrue();
+    assertThat(c.fullRetrainEvery()).isEqualTo(4);
 
     RetrainConfig d =
         RetrainConfig.builder()

@@ -228,12 +228,14 @@ class RetrainServiceKafkaTest {
     assertThat(first.reportDir().resolve("online-auc.png")).isNotEmptyFile();
     long end = releaseEndOffset(topics);
 
-    // 2. a crippled candidate (no learning) against the live model, zero tolerance: gated
+    // 2. a crippled candidate (no learning, and no wide part, whose closed-form start would
+    // need no learning) against the live model, zero tolerance: gated
     RunResult second =
         RetrainService.builder()
             .setConfig(
                 config(topics)
                     .optTolerance(0)
+                    .optWide(false)
                     .optTrainOptions(
                         TrainOptions.builder().optLearningRate(1e-9).optBatchSize(64).build())
                     .optMaxEpochs(1)
@@ -333,7 +335,8 @@ class RetrainServiceKafkaTest {
           .get(60, TimeUnit.SECONDS);
     }
 
-    // a crippled candidate, zero tolerance: compared with the signed live model, not the forgery
+    // a crippled candidate (no learning, no wide part), zero tolerance: compared with the signed
+    // live model, not the forgery
     RunResult second =
         RetrainService.builder()
             .setConfig(
@@ -341,6 +344,7 @@ class RetrainServiceKafkaTest {
                     .optSigningKey(privateKey)
                     .optReleasePublicKey(publicKey)
                     .optTolerance(0)
+                    .optWide(false)
                     .optTrainOptions(
                         TrainOptions.builder().optLearningRate(1e-9).optBatchSize(64).build())
                     .optMaxEpochs(1)
