@@ -25,6 +25,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.kafka.common.network.ListenerName;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 import org.apache.kafka.common.test.api.TestKitDefaults;
@@ -72,18 +73,30 @@ public final class EmbeddedKafka implements AutoCloseable {
    */
   static final String FIXED_PORT_LISTENER = "CLIENT";
 
+  /**
+   * Name of the optional SASL_PLAINTEXT listener ({@link Builder#optSaslPlainUsers(Map)}); the
+   * broker's own traffic and {@link #bootstrapServers()} stay on PLAINTEXT.
+   */
+  static final String SASL_LISTENER = "SASL";
+
   private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(30);
 
   private final KafkaClusterTestKit cluster;
   private final String bootstrapServers;
+  private final String saslBootstrapServers;
   private final Path dataDir;
   private final Duration startupTime;
   private boolean closed;
 
   private EmbeddedKafka(
-      KafkaClusterTestKit cluster, String bootstrapServers, Path dataDir, Duration startupTime) {
+      KafkaClusterTestKit cluster,
+      String bootstrapServers,
+      String saslBootstrapServers,
+      Path dataDir,
+      Duration startupTime) {
     this.cluster = cluster;
     this.bootstrapServers = bootstrapServers;
+    this.saslBootstrapServers = saslBootstrapServers;
     this.dataDir = dataDir;
     this.startupTime = startupTime;
   }
@@ -96,6 +109,20 @@ public final class EmbeddedKafka implements AutoCloseable {
   /** {@code host:port} for {@code bootstrap.servers} of any client. */
   public String bootstrapServers() {
     return bootstrapServers;
+  }
+
+  /**
+   * {@code host:port} of the SASL_PLAINTEXT listener (mechanism PLAIN) for clients that must
+   * authenticate with one of the users given to {@link Builder#optSaslPlainUsers(Map)}.
+   *
+   * @throws IllegalStateException when the cluster was started without SASL users
+   */
+  public String saslBootstrapServers() {
+    if (saslBootstrapServers == null) {
+      throw new IllegalStateException(
+          "this broker has no SASL listener; start it with builder().optSaslPlainUsers(...)");
+    }
+    return saslBootstrapServers;
   }
 
   /** The folder that holds the metadata log and the topic data of this cluster. */
@@ -230,6 +257,8 @@ public final class EmbeddedKafka implements AutoCloseable {
     private Path dataDir;
     private Boolean deleteOnClose;
     private final Map<String, String> brokerProperties = new LinkedHashMap<>();
+    private final Map<String, String> saslUsers = new LinkedHashMap<>();
+    private int saslPort;
 
     private Builder() {
       // The settings a single broker needs (see the class comment), and small internal topics
@@ -281,6 +310,52 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     /**
+     * Adds a SASL_PLAINTEXT listener on localhost (mechanism PLAIN) that accepts exactly these
+     * users, name to password; its address is {@link EmbeddedKafka#saslBootstrapServers()}.
+     * Authentication only: no authorizer, so an authenticated user may do anything. The
+     * PLAINTEXT listener stays, for the broker's own traffic and {@link
+     * EmbeddedKafka#bootstrapServers()}. A client authenticates with
+     * {@code security.protocol=SASL_PLAINTEXT}, {@code sasl.mechanism=PLAIN} and
+     * {@code sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required
+     * username="..." password="...";}.
+     *
+     * @throws IllegalArgumentException for no users, or a name or password that is blank or
+     *     holds a quote, backslash, semicolon or space (they would break the JAAS line)
+     */
+    public Builder optSaslPlainUsers(Map<String, String> users) {
+      if (users == null || users.isEmpty()) {
+        throw new IllegalArgumentException("SASL/PLAIN needs at least one user, got " + users);
+      }
+      users.forEach(
+          (name, password) -> {
+            if (!jaasSafe(name) || !jaasSafe(password)) {
+              throw new IllegalArgumentException(
+                  "SASL user names and passwords must be non-blank, without quotes, backslashes,"
+                      + " semicolons or spaces; got user '"
+                      + name
+                      + "'");
+            }
+          });
+      saslUsers.clear();
+      saslUsers.putAll(users);
+      return this;
+    }
+
+    /**
+     * Port of the SASL listener on localhost (with {@link #optSaslPlainUsers(Map)}); 0, the
+     * default, picks a free one.
+     */
+    public Builder optSaslPort(int saslPort) {
+      this.saslPort = saslPort;
+      return this;
+    }
+
+    private static boolean jaasSafe(String s) {
+      return s != null && !s.isBlank() && s.chars().noneMatch(c -> c == '"' || c == '\\'
+          || Character.isWhitespace(c) || c == ';');
+    }
+
+    /**
      * Validates the settings, formats a fresh cluster and starts it.
      *
      * @throws IllegalArgumentException for a bad port or a non-empty data folder
@@ -291,6 +366,14 @@ public final class EmbeddedKafka implements AutoCloseable {
         throw new IllegalArgumentException(
             "port must be 0 (pick a free one) or 1..65535, got " + port);
       }
+      if (saslPort < 0 || saslPort > 65535) {
+        throw new IllegalArgumentException(
+            "SASL port must be 0 (pick a free one) or 1..65535, got " + saslPort);
+      }
+      if (saslPort > 0 && saslUsers.isEmpty()) {
+        throw new IllegalArgumentException("a SASL port needs SASL users: call optSaslPlainUsers");
+      }
+      boolean sasl = !saslUsers.isEmpty();
       Path base = resolveDataDir();
       boolean delete = deleteOnClose != null ? deleteOnClose : dataDir == null;
 
@@ -305,19 +388,31 @@ public final class EmbeddedKafka implements AutoCloseable {
       KafkaClusterTestKit.Builder kit =
           new KafkaClusterTestKit.Builder(nodes).setDeleteOnClose(delete);
       brokerProperties.forEach(kit::setConfigProp);
-      if (port > 0) {
+      if (port > 0 || sasl) {
         String broker = TestKitDefaults.DEFAULT_BROKER_LISTENER_NAME;
         String controller = TestKitDefaults.DEFAULT_CONTROLLER_LISTENER_NAME;
         // Port 0 for the kit's own listeners: it substitutes its pre-bound sockets for them.
-        kit.setConfigProp(
-            "listeners",
-            String.format(
-                "%s://localhost:0,%s://localhost:0,%s://localhost:%d",
-                broker, controller, FIXED_PORT_LISTENER, port));
-        kit.setConfigProp(
-            "listener.security.protocol.map",
-            String.format(
-                "%s:PLAINTEXT,%s:PLAINTEXT,%s:PLAINTEXT", broker, controller, FIXED_PORT_LISTENER));
+        // Port 0 for an extra listener binds a free port; the broker registers the bound one.
+        List<String> listeners = new ArrayList<>();
+        List<String> protocols = new ArrayList<>();
+        listeners.add(broker + "://localhost:0");
+        protocols.add(broker + ":PLAINTEXT");
+        listeners.add(controller + "://localhost:0");
+        protocols.add(controller + ":PLAINTEXT");
+        if (port > 0) {
+          listeners.add(FIXED_PORT_LISTENER + "://localhost:" + port);
+          protocols.add(FIXED_PORT_LISTENER + ":PLAINTEXT");
+        }
+        if (sasl) {
+          listeners.add(SASL_LISTENER + "://localhost:" + saslPort);
+          protocols.add(SASL_LISTENER + ":SASL_PLAINTEXT");
+          String prefix = "listener.name." + SASL_LISTENER.toLowerCase(java.util.Locale.ROOT) + ".";
+          kit.setConfigProp(prefix + "sasl.enabled.mechanisms", "PLAIN");
+          kit.setConfigProp(prefix + "plain.sasl.jaas.config", plainJaasConfig(saslUsers));
+          kit.setConfigProp("sasl.enabled.mechanisms", "PLAIN");
+        }
+        kit.setConfigProp("listeners", String.join(",", listeners));
+        kit.setConfigProp("listener.security.protocol.map", String.join(",", protocols));
       }
 
       KafkaClusterTestKit cluster = null;
@@ -338,12 +433,29 @@ public final class EmbeddedKafka implements AutoCloseable {
       }
       Duration startup = Duration.ofNanos(System.nanoTime() - begin);
       String bootstrap = port > 0 ? "localhost:" + port : cluster.bootstrapServers();
+      String saslBootstrap = null;
+      if (sasl) {
+        int bound =
+            cluster.brokers().values().iterator().next()
+                .boundPort(new ListenerName(SASL_LISTENER));
+        saslBootstrap = "localhost:" + bound;
+      }
       log.info(
-          "embedded Kafka broker (KRaft, combined) ready at {} in {} ms, data in {}",
+          "embedded Kafka broker (KRaft, combined) ready at {}{} in {} ms, data in {}",
           bootstrap,
+          sasl ? " (SASL/PLAIN at " + saslBootstrap + ", " + saslUsers.size() + " user(s))" : "",
           startup.toMillis(),
           base);
-      return new EmbeddedKafka(cluster, bootstrap, base, startup);
+      return new EmbeddedKafka(cluster, bootstrap, saslBootstrap, base, startup);
+    }
+
+    /** The broker-side PLAIN login module line: one {@code user_<name>="<password>"} per user. */
+    private static String plainJaasConfig(Map<String, String> users) {
+      StringBuilder jaas =
+          new StringBuilder("org.apache.kafka.common.security.plain.PlainLoginModule required");
+      users.forEach((name, password) ->
+          jaas.append(" user_").append(name).append("=\"").append(password).append('"'));
+      return jaas.append(';').toString();
     }
 
     /**

@@ -2,6 +2,7 @@ package io.ctrstream.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ctrstream.schemas.KafkaAuthentication;
 import io.ctrstream.schemas.Topics;
 import io.ctrstream.trainer.movielens.MovieLensData;
 import io.ctrstream.trainer.movielens.MovieLensReader;
@@ -45,7 +46,8 @@ import picocli.CommandLine.Spec;
  * A progress bar goes to stderr; stdout gets one JSON line with the counts at the end, so scripts
  * can read it. Ctrl-C stops after the current event, flushes, and still prints the line.
  *
- * <p>Exit codes: 0 done, 1 Kafka or I/O failure, 2 bad arguments, 130 stopped before the end
+ * <p>Exit codes: 0 done, 1 Kafka or I/O failure (a refused login included: it is checked first and
+ * reported as {@code authentication to <bootstrap> failed: ...}, never retried), 2 bad arguments, 130 stopped before the end
  * (interrupted). Stopped by a signal (Ctrl-C, SIGTERM), the JVM exits with the signal's status
  * (130, 143) after the summary line, which then says {@code "completed":false}.
  */
@@ -182,6 +184,13 @@ public final class ReplayCommand implements Callable<Integer> {
       return 1;
     }
 
+    Optional<String> login =
+        KafkaPreflight.loginProblem(clientProperties, bootstrapServers, KafkaPreflight.TIMEOUT);
+    if (login.isPresent()) {
+      err.println("ctr replay: " + login.get());
+      return 1;
+    }
+
     int topicsCreated = 0;
     if (createTopics) {
       Map<String, Object> adminConfig = new LinkedHashMap<>(clientProperties);
@@ -195,7 +204,8 @@ public final class ReplayCommand implements Callable<Integer> {
         err.println("ctr replay: created " + created.size() + " topic(s)"
             + (created.isEmpty() ? "" : ": " + created));
       } catch (IllegalStateException | IllegalArgumentException | KafkaException e) {
-        err.println("ctr replay: cannot create topics: " + e.getMessage());
+        err.println("ctr replay: " + KafkaAuthentication.describeFailure(bootstrapServers, e)
+            .orElse("cannot create topics: " + e.getMessage()));
         return 1;
       } finally {
         if (admin != null) {
@@ -254,7 +264,7 @@ public final class ReplayCommand implements Callable<Integer> {
         summary = replayer.run();
       } catch (ReplayException e) {
         summary = e.partial();
-        error = e.getMessage();
+        error = KafkaAuthentication.describeFailure(bootstrapServers, e).orElse(e.getMessage());
       } finally {
         bars.close();
       }

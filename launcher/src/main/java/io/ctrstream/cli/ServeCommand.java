@@ -1,5 +1,6 @@
 package io.ctrstream.cli;
 
+import io.ctrstream.schemas.KafkaAuthentication;
 import io.ctrstream.schemas.Topics;
 import io.ctrstream.streams.ScorerApp;
 import io.ctrstream.streams.config.ScorerConfig;
@@ -8,6 +9,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -22,7 +24,10 @@ import picocli.CommandLine.Spec;
  * <p>Settings: defaults, then {@code --config} (a {@link ScorerConfig} properties file), then
  * {@code CTR_*} environment variables, then the options given here. Kafka client security
  * (SASL/SSL) comes from {@code --kafka-properties} (or {@code kafka.properties} /
- * {@code CTR_KAFKA_PROPERTIES}), applied to every client.
+ * {@code CTR_KAFKA_PROPERTIES}), applied to every client. A login the cluster refuses (wrong SASL
+ * password, ...) ends the command at once with exit code 1 and {@code authentication to
+ * <bootstrap> failed: ...}: checked before anything starts, and again should Kafka Streams meet it
+ * later (the scorer then stops instead of replacing its stream threads).
  */
 @Command(
     name = "serve",
@@ -91,6 +96,12 @@ public final class ServeCommand implements Callable<Integer> {
       err.println("ctr serve: " + e.getMessage());
       return 2;
     }
+    Optional<String> login = KafkaPreflight.loginProblem(
+        config.kafkaClientProperties(), config.bootstrapServers(), KafkaPreflight.TIMEOUT);
+    if (login.isPresent()) {
+      err.println("ctr serve: " + login.get());
+      return 1;
+    }
     try {
       if (createTopics) {
         Set<String> created = ScorerApp.createMissingTopics(config, topics, replicationFactor);
@@ -101,10 +112,15 @@ public final class ServeCommand implements Callable<Integer> {
             + " at " + config.bootstrapServers() + "; HTTP on " + config.httpHost() + ":"
             + app.httpPort().orElse(config.httpPort()) + "; Ctrl-C to stop");
         err.flush();
-        return app.run();
+        int exit = app.run();
+        if (exit != 0) {
+          err.println("ctr serve: " + app.failure().orElse("Kafka Streams stopped on an error"));
+        }
+        return exit;
       }
     } catch (IllegalStateException | org.apache.kafka.common.KafkaException e) {
-      err.println("ctr serve: " + e.getMessage());
+      err.println("ctr serve: "
+          + KafkaAuthentication.describeFailure(config.bootstrapServers(), e).orElse(e.getMessage()));
       return 1;
     }
   }

@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.regex.Matcher;
@@ -38,7 +39,9 @@ import picocli.CommandLine.Spec;
       "One JSON line per run on stdout; reports (metrics.json, curves.png, online-auc.png) in"
           + " --reports/<run-id>/.",
       "Exit status with --once: 0 released or gated, 3 refused (too few examples, one class, too"
-          + " large), 1 failed, 2 bad arguments."
+          + " large), 1 failed, 2 bad arguments.",
+      "A login the cluster refuses (wrong SASL password, ...) exits 1 at once, with --once or"
+          + " --every: 'authentication to <bootstrap> failed: ...'."
     })
 public final class TrainCommand implements Callable<Integer> {
 
@@ -322,8 +325,18 @@ public final class TrainCommand implements Callable<Integer> {
       err.println("ctr train: " + e.getMessage());
       return 2;
     }
+    // a refused login ends the command here, before a run or a cycle could repeat it
+    Optional<String> login =
+        KafkaPreflight.loginProblem(clientProperties, bootstrapServers, KafkaPreflight.TIMEOUT);
+    if (login.isPresent()) {
+      err.println("ctr train: " + login.get());
+      return 1;
+    }
     if (once) {
       RunResult result = service.runOnce();
+      if (result.decision() == RunResult.Decision.FAILED) {
+        err.println("ctr train: " + result.reason());
+      }
       return switch (result.decision()) {
         case RELEASED, GATED, SKIPPED -> 0;
         case REFUSED -> 3;

@@ -1,5 +1,6 @@
 package io.ctrstream.streams;
 
+import io.ctrstream.schemas.KafkaAuthentication;
 import io.ctrstream.schemas.Topics;
 import io.ctrstream.streams.config.ScorerConfig;
 import io.ctrstream.streams.errors.ErrorSink;
@@ -30,6 +31,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -71,6 +73,7 @@ public final class ScorerApp implements AutoCloseable {
   private final ScorerHealth health;
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final AtomicBoolean failed = new AtomicBoolean();
+  private final AtomicReference<String> failure = new AtomicReference<>();
   private final AtomicBoolean closed = new AtomicBoolean();
 
   /** The topology alone on {@code models} (no follower, no HTTP), counting into {@code metrics}. */
@@ -149,6 +152,13 @@ public final class ScorerApp implements AutoCloseable {
     this.streams = ks;
     this.users = new StreamsUserStateQuery(ks, config.advertisedEndpoint());
     streams.setUncaughtExceptionHandler(e -> {
+      Optional<String> login = KafkaAuthentication.describeFailure(config.bootstrapServers(), e);
+      if (login.isPresent()) {
+        // A refused login does not heal by replacing the thread: stop, and say why.
+        LOG.error("{}; stopping the scorer", login.get());
+        failure.compareAndSet(null, login.get());
+        return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+      }
       LOG.error("stream thread failed; replacing it", e);
       metrics.streamThreadFailed();
       health.threadFailed();
@@ -157,6 +167,7 @@ public final class ScorerApp implements AutoCloseable {
     streams.setStateListener((now, before) -> {
       LOG.info("scorer state {} -> {}", before, now);
       if (now == KafkaStreams.State.ERROR) {
+        failure.compareAndSet(null, "Kafka Streams stopped on an error (see the log)");
         failed.set(true);
         stopped.countDown();
       }
@@ -211,6 +222,14 @@ public final class ScorerApp implements AutoCloseable {
     }
     close();
     return failed.get() ? 1 : 0;
+  }
+
+  /**
+   * Why Kafka Streams stopped on an error, in words (e.g. {@code authentication to ... failed:
+   * ...}); empty while it did not.
+   */
+  public Optional<String> failure() {
+    return Optional.ofNullable(failure.get());
   }
 
   /** Waits until {@link #close()} or a Streams error; true when that happened within {@code timeout}. */

@@ -18,6 +18,7 @@ import io.ctrstream.dien.train.EpochMetrics;
 import io.ctrstream.dien.train.FitResult;
 import io.ctrstream.dien.train.Metrics;
 import io.ctrstream.dien.train.TrainingListener;
+import io.ctrstream.schemas.KafkaAuthentication;
 import io.ctrstream.schemas.ModelRelease;
 import io.ctrstream.trainer.experiment.ProgressBarListener;
 import io.ctrstream.trainer.experiment.TrainingCurves;
@@ -179,8 +180,14 @@ public final class RetrainService implements AutoCloseable {
       try {
         result = run.execute();
       } catch (BundleException | RuntimeException e) {
-        LOG.error("retraining run {} failed; nothing was released", run.runId, e);
-        result = run.result(RunResult.Decision.FAILED, "failed: " + e);
+        Optional<String> login = KafkaAuthentication.describeFailure(config.bootstrapServers(), e);
+        if (login.isPresent()) {
+          // no stack trace: the message says it all, and it will not heal by itself
+          LOG.error("retraining run {} failed; nothing was released: {}", run.runId, login.get());
+        } else {
+          LOG.error("retraining run {} failed; nothing was released", run.runId, e);
+        }
+        result = run.result(RunResult.Decision.FAILED, login.orElse("failed: " + e));
       }
       run.writeReport(result);
       LOG.info("run {}: {} ({})", run.runId, result.decision().wireName(), result.reason());
