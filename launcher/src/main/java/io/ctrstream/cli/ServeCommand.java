@@ -80,6 +80,20 @@ public final class ServeCommand implements Callable<Integer> {
       description = "With --create-topics: replication factor. Default: ${DEFAULT-VALUE}.")
   short replicationFactor;
 
+  /** The scorer while {@link #call()} runs it; for {@link #stop()}. */
+  private volatile ScorerApp running;
+
+  /**
+   * Stops a running scorer as Ctrl-C would (its {@code call()} then returns 0); nothing when none
+   * runs. For tests, which cannot send the JVM a signal.
+   */
+  void stop() {
+    ScorerApp app = running;
+    if (app != null) {
+      app.close();
+    }
+  }
+
   @Override
   public Integer call() {
     PrintWriter err = spec.commandLine().getErr();
@@ -108,11 +122,17 @@ public final class ServeCommand implements Callable<Integer> {
         err.println("ctr serve: topics created: " + (created.isEmpty() ? "none (all existed)" : created));
       }
       try (ScorerApp app = ScorerApp.service(config)) {
+        running = app;
         err.println("ctr serve: scoring " + topics.impressions().name() + " -> " + topics.scores().name()
             + " at " + config.bootstrapServers() + "; HTTP on " + config.httpHost() + ":"
             + app.httpPort().orElse(config.httpPort()) + "; Ctrl-C to stop");
         err.flush();
-        int exit = app.run();
+        int exit;
+        try {
+          exit = app.run();
+        } finally {
+          running = null;
+        }
         if (exit != 0) {
           err.println("ctr serve: " + app.failure().orElse("Kafka Streams stopped on an error"));
         }
