@@ -58,5 +58,16 @@ class EmbeddedKafkaSettingsTest {
 
     assertThatThrownBy(() -> EmbeddedKafka.builder().optBrokerProperty(" ", "1"))
         .isInstanceOf(IllegalArgumentException.class);
+
+    assertThatThrownBy(() -> EmbeddedKafka.builder().optSaslPlainUsers(java.util.Map.of()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("at least one user");
+    assertThatThrownBy(
+            () -> EmbeddedKafka.builder().optSaslPlainUsers(java.util.Map.of("ctr", "a\"b")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("without quotes");
+    assertThatThrownBy(() -> EmbeddedKafka.builder().optSaslPort(9093).start())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("needs SASL users");
   }
 }
