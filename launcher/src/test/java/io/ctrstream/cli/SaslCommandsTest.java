@@ -6,7 +6,10 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ctrstream.kafka.EmbeddedKafka;
+import io.ctrstream.schemas.KafkaAuthentication;
 import io.ctrstream.schemas.Topics;
+import io.ctrstream.streams.ScorerApp;
+import io.ctrstream.streams.config.ScorerConfig;
 import io.ctrstream.trainer.replay.TopicSetup;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -26,6 +29,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.errors.StreamsException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -36,8 +41,9 @@ import picocli.CommandLine;
  * Proves that {@code serve}, {@code train} and {@code replay} work against a cluster that demands
  * a SASL/PLAIN login when their client properties file holds the right password, and that with a
  * wrong one each exits 1 within seconds, naming the failed authentication and the bootstrap
- * servers, instead of retrying. One in-process broker with a SASL_PLAINTEXT listener serves every
- * case; the topics are created beforehand on its PLAINTEXT listener.
+ * servers, instead of retrying; so does the scorer itself when Kafka Streams meets the refused
+ * login (past the commands' login check). One in-process broker with a SASL_PLAINTEXT listener
+ * serves every case; the topics are created beforehand on its PLAINTEXT listener.
  */
 class SaslCommandsTest {
 
@@ -153,6 +159,33 @@ class SaslCommandsTest {
     assertRefusedFast(run("train", "--every", "1m", "--bootstrap-servers",
         kafka.saslBootstrapServers(), "--command-config", bad.toString(), "--prefix", PREFIX,
         "--reports", reports, "--no-progress"), "train");
+  }
+
+  @Test
+  void kafkaStreamsStopsOnARefusedLoginInsteadOfReplacingItsThreads() throws Exception {
+    // past the command's login check: the scorer itself meets the wrong password
+    ScorerConfig config = ScorerConfig.load(null, Map.of()).with(Map.of(
+        "bootstrap.servers", kafka.saslBootstrapServers(),
+        "kafka.properties", bad.toString(),
+        "topic.prefix", PREFIX,
+        "application.id", "sasl-scorer-streams",
+        "state.dir", dir.resolve("streams-state").toString()));
+    try (ScorerApp app = ScorerApp.builder().setConfig(config).optHttp(false)
+        .optFollowReleases(false).build()) {
+      // The global store's thread logs in first, inside start(), which then throws; a stream
+      // thread that meets it later stops the client (uncaught-exception handler) instead.
+      long begin = System.nanoTime();
+      try {
+        app.start();
+        assertThat(app.awaitStop(FAST)).as("stopped within %s", FAST).isTrue();
+        assertThat(app.streams().state()).isEqualTo(KafkaStreams.State.ERROR);
+      } catch (StreamsException e) {
+        assertThat(KafkaAuthentication.failure(e)).isPresent();
+      }
+      assertThat(Duration.ofNanos(System.nanoTime() - begin)).isLessThan(FAST);
+      assertThat(app.failure()).hasValueSatisfying(m -> assertThat(m)
+          .startsWith("authentication to " + kafka.saslBootstrapServers() + " failed"));
+    }
   }
 
   @Test

@@ -202,7 +202,16 @@ public final class ScorerApp implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
-    streams.start();
+    try {
+      streams.start();
+    } catch (RuntimeException e) {
+      // e.g. the global store's thread refused at login: start() throws, nothing was replaced
+      KafkaAuthentication.describeFailure(config.bootstrapServers(), e).ifPresent(login -> {
+        LOG.error("{}; the scorer does not start", login);
+        failure.compareAndSet(null, login);
+      });
+      throw e;
+    }
   }
 
   /**
