@@ -144,6 +144,7 @@ public final class ChaosCommand implements Runnable {
       out.put("unexpected_scores", f.unexpectedScores());
       out.put("threads_died", f.threadsDied());
       out.put("state", f.state());
+      out.putPOJO("left_running", f.leftRunning());
       out.put("live", f.live());
       out.put("seconds", f.seconds());
       out.put("broker", f.broker());
@@ -156,10 +157,11 @@ public final class ChaosCommand implements Runnable {
               + " twice, %d unexpected scores, %d unexpected dead letters; %d other valid corpus"
               + " records%n", f.validImpressions(), f.scored(), f.lost(), f.duplicates(),
           f.unexpectedScores(), f.unexpectedDeadLetters(), f.acceptedSent());
-      err.printf(Locale.ROOT, "scorer: %d stream threads died, state %s, %s; %d records refused by"
-              + " the broker as expected, %d refused unexpectedly (not checked); %.1f s%n",
-          f.threadsDied(), f.state(), f.live() ? "live" : "NOT live", f.refused(), f.notSent(),
-          f.seconds());
+      err.printf(Locale.ROOT, "scorer: %d stream threads died, state %s%s, %s; %d records refused"
+              + " by the broker as expected, %d refused unexpectedly (not checked); %.1f s%n",
+          f.threadsDied(), f.state(), f.leftRunning().isEmpty() ? ""
+              : " (left RUNNING for " + f.leftRunning() + ")", f.live() ? "live" : "NOT live",
+          f.refused(), f.notSent(), f.seconds());
       f.problems().forEach(p -> err.println("  FAILED " + p));
       err.println(f.passed() ? "chaos input: PASSED" : "chaos input: FAILED");
       System.out.println(json.writeValueAsString(out));

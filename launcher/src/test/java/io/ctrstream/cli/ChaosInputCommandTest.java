@@ -60,6 +60,7 @@ class ChaosInputCommandTest {
       assertThat(f.get(zero).asInt()).as(zero).isZero();
     }
     assertThat(f.get("state").asText()).isEqualTo("RUNNING");
+    assertThat(f.get("left_running")).isEmpty();
     assertThat(f.get("live").asBoolean()).isTrue();
     assertThat(f.get("problems")).isEmpty();
   }

@@ -9,6 +9,7 @@ import io.ctrstream.cli.chaos.HostileCorpus.Input;
 import io.ctrstream.cli.chaos.HostileCorpus.Outcome;
 import io.ctrstream.kafka.EmbeddedKafka;
 import io.ctrstream.schemas.DeadLetter;
+import io.ctrstream.schemas.FailureKind;
 import io.ctrstream.schemas.Impression;
 import io.ctrstream.schemas.JsonSerde;
 import io.ctrstream.schemas.Movie;
@@ -36,9 +37,11 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -159,6 +162,8 @@ public final class InputChaos {
    * @param unexpectedScores scores of no impression expected to be scored
    * @param threadsDied stream threads that died (and were replaced)
    * @param state Kafka Streams' state at the end
+   * @param leftRunning the states other than RUNNING Kafka Streams was seen in during the run
+   *     (REBALANCING is tolerated; a state on the way to stopping fails the run)
    * @param live whether liveness held at the end
    * @param problems what failed, one line each (the first {@value #MAX_PROBLEMS_LISTED})
    */
@@ -166,12 +171,13 @@ public final class InputChaos {
       int wrongKind, int duplicateDeadLetters, int emptyReasons, int unexpectedDeadLetters,
       int acceptedSent, int refused, int notSent, int validImpressions, int scored,
       int duplicates, int lost, int unexpectedScores, int threadsDied, String state,
-      boolean live, double seconds, List<String> problems) {
+      List<String> leftRunning, boolean live, double seconds, List<String> problems) {
 
     public boolean passed() {
       return missing == 0 && wrongKind == 0 && duplicateDeadLetters == 0 && emptyReasons == 0
           && unexpectedDeadLetters == 0 && duplicates == 0 && lost == 0 && unexpectedScores == 0
-          && threadsDied == 0 && "RUNNING".equals(state) && live;
+          && threadsDied == 0 && "RUNNING".equals(state) && live
+          && leftRunning.stream().allMatch("REBALANCING"::equals);
     }
   }
 
@@ -321,7 +327,7 @@ public final class InputChaos {
           RecordMetadata md;
           try {
             md = s.ack().get(60, TimeUnit.SECONDS);
-          } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+          } catch (ExecutionException | TimeoutException e) {
             String why = e instanceof ExecutionException ? e.getCause().toString() : e.toString();
             if (s.entry() != null && s.entry().expect().outcome() == Outcome.REFUSED) {
               refused++;
@@ -452,13 +458,16 @@ public final class InputChaos {
         if (state != KafkaStreams.State.RUNNING || !live) {
           problems.add("Kafka Streams is " + state + (live ? "" : ", not live"));
         }
+        if (!states.stream().allMatch("REBALANCING"::equals)) {
+          problems.add("Kafka Streams left RUNNING for " + states);
+        }
         double seconds = Math.round((System.nanoTime() - began) / 1e8) / 10.0;
         List<String> listed = problems.size() <= MAX_PROBLEMS_LISTED ? problems
             : problems.subList(0, MAX_PROBLEMS_LISTED);
         return new Figures(kafka.inProcess() ? "in-process" : "external", hostileSent, deadLettered,
             missing, wrongKind, duplicateLetters, emptyReasons, unexpectedLetters, acceptedSent,
             refused, notSent, expectedScores.size(), scored, duplicates, lost, unexpectedScores,
-            threadsDied, state.name(), live, seconds, List.copyOf(listed));
+            threadsDied, state.name(), List.copyOf(states), live, seconds, List.copyOf(listed));
       }
     }
   }
@@ -494,7 +503,7 @@ public final class InputChaos {
     try {
       return producer.send(new ProducerRecord<>(topic.name(), partition, e.timestamp(), key, e.value(now)));
     } catch (RuntimeException ex) {
-      return java.util.concurrent.CompletableFuture.failedFuture(ex);
+      return CompletableFuture.failedFuture(ex);
     }
   }
 
@@ -600,7 +609,7 @@ public final class InputChaos {
           d = letterSerde.deserialize(r.value());
         } catch (RuntimeException e) {
           d = new DeadLetter("unreadable dead letter", r.partition(), r.offset(),
-              io.ctrstream.schemas.FailureKind.PROCESSING_ERROR, "unreadable: " + e.getMessage(),
+              FailureKind.PROCESSING_ERROR, "unreadable: " + e.getMessage(),
               null, null, DeadLetter.PayloadEncoding.UTF8, false, 0L, null, null, null, null, null, null);
         }
         letters.computeIfAbsent(coordinates(d.sourceTopic(), d.partition(), d.offset()),
