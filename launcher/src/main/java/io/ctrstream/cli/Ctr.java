@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
       MovieLensSplitCommand.class,
       ParityCommand.class,
       BenchCommand.class,
+      ChaosCommand.class,
       KeygenCommand.class
     })
 public final class Ctr implements Runnable {

@@ -1,6 +1,7 @@
 package io.ctrstream.schemas;
 
 import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.exc.InputCoercionException;
 import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.JsonMappingException;
@@ -70,6 +71,15 @@ public final class JsonSerde<T> implements Serde<T> {
       return Decoded.failed(FailureKind.NOT_JSON, "not JSON: " + e.getOriginalMessage());
     } catch (UnrecognizedPropertyException e) {
       return Decoded.failed(FailureKind.WRONG_TYPE, "unknown field \"" + e.getPropertyName() + "\"");
+    } catch (JsonMappingException e) {
+      // A syntax error met while binding a field's value (a raw control character or a bad
+      // escape inside a string, the input ending inside one) reaches here wrapped with the
+      // field's path: it is still not JSON. A number out of its type's range is JSON, of the
+      // wrong type.
+      if (e.getCause() instanceof StreamReadException syntax && !(syntax instanceof InputCoercionException)) {
+        return Decoded.failed(FailureKind.NOT_JSON, "not JSON: " + firstLine(syntax.getOriginalMessage()));
+      }
+      return Decoded.failed(FailureKind.WRONG_TYPE, describe(e));
     } catch (JacksonException e) {
       return Decoded.failed(FailureKind.WRONG_TYPE, describe(e));
     } catch (IOException | RuntimeException e) {
@@ -181,6 +191,11 @@ public final class JsonSerde<T> implements Serde<T> {
     return true;
   }
 
+  private static String firstLine(String message) {
+    int newline = message == null ? -1 : message.indexOf('\n');
+    return newline > 0 ? message.substring(0, newline) : String.valueOf(message);
+  }
+
   private static String describe(JacksonException e) {
     String path = e instanceof JsonMappingException m
         ? m.getPath().stream()
@@ -188,11 +203,7 @@ public final class JsonSerde<T> implements Serde<T> {
             .reduce((a, b) -> b.startsWith("[") ? a + b : a + "." + b)
             .orElse("")
         : "";
-    String message = e.getOriginalMessage();
-    int newline = message.indexOf('\n');
-    if (newline > 0) {
-      message = message.substring(0, newline);
-    }
+    String message = firstLine(e.getOriginalMessage());
     return path.isEmpty() ? "wrong type: " + message : "wrong type at " + path + ": " + message;
   }
 }

@@ -40,6 +40,25 @@ class JsonSerdeTest {
   }
 
   @Test
+  void aSyntaxErrorInsideAFieldValueIsNotJsonAndANumberOutOfRangeIsTheWrongType() {
+    String rest = "\"movieId\":\"1\",\"rating\":4,\"timestamp\":1}";
+    for (String bad : List.of("{\"userId\":\"4\n2\"," + rest, "{\"userId\":\"4\u00002\"," + rest,
+        "{\"userId\":\"4\\x2\"," + rest, "{\"userId\":\"42")) {
+      Decoded<Rating> d = ratings.decode(bad.getBytes(StandardCharsets.UTF_8));
+      assertThat(d).as(bad).isInstanceOfSatisfying(Decoded.Failed.class, f -> {
+        assertThat(f.kind()).isEqualTo(FailureKind.NOT_JSON);
+        assertThat(f.reason()).startsWith("not JSON: ");
+      });
+    }
+    Decoded<Rating> range = ratings.decode(("{\"userId\":\"42\",\"movieId\":\"1\",\"rating\":4,"
+        + "\"timestamp\":9223372036854775808}").getBytes(StandardCharsets.UTF_8));
+    assertThat(range).isInstanceOfSatisfying(Decoded.Failed.class, f -> {
+      assertThat(f.kind()).isEqualTo(FailureKind.WRONG_TYPE);
+      assertThat(f.reason()).contains("timestamp").contains("out of range of long");
+    });
+  }
+
+  @Test
   void reasonsNameTheFieldAndTheRule() {
     Decoded<Rating> d = ratings.decode(
         "{\"userId\":\"42\",\"movieId\":\"\",\"rating\":7.5,\"timestamp\":-1}".getBytes(StandardCharsets.UTF_8));

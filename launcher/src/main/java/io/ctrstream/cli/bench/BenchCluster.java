@@ -59,6 +59,11 @@ public abstract class BenchCluster implements AutoCloseable {
 
   /** A broker started now in this process; stopped (and its data deleted) by {@link #close()}. */
   public static BenchCluster inProcess(EmbeddedKafka.Builder builder) {
+    return inProcess(builder, "bench");
+  }
+
+  /** As {@link #inProcess(EmbeddedKafka.Builder)}, its names starting with {@code prefix}. */
+  public static BenchCluster inProcess(EmbeddedKafka.Builder builder, String prefix) {
     EmbeddedKafka kafka = builder.start();
     return new BenchCluster() {
       @Override
@@ -78,7 +83,7 @@ public abstract class BenchCluster implements AutoCloseable {
 
       @Override
       public String namePrefix() {
-        return "bench";
+        return prefix;
       }
 
       @Override
@@ -103,6 +108,15 @@ public abstract class BenchCluster implements AutoCloseable {
    */
   public static BenchCluster external(String bootstrapServers, Path kafkaProperties,
       Optional<Short> replicationFactor) {
+    return external("bench", bootstrapServers, kafkaProperties, replicationFactor);
+  }
+
+  /**
+   * As {@link #external(String, Path, Optional)}, for the tool {@code tool}: topics and
+   * application ids start with {@code ctr-<tool>-<epoch ms>-}.
+   */
+  public static BenchCluster external(String tool, String bootstrapServers, Path kafkaProperties,
+      Optional<Short> replicationFactor) {
     Map<String, Object> config = new LinkedHashMap<>();
     if (kafkaProperties != null) {
       Properties p = new Properties();
@@ -116,7 +130,7 @@ public abstract class BenchCluster implements AutoCloseable {
     }
     config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     // Unique per invocation, so a benchmark never meets the topics of an earlier one.
-    String prefix = "ctr-bench-" + System.currentTimeMillis() + "-";
+    String prefix = "ctr-" + tool + "-" + System.currentTimeMillis() + "-";
     Map<String, Object> clients = Map.copyOf(config);
     return new BenchCluster() {
       @Override
@@ -154,10 +168,10 @@ public abstract class BenchCluster implements AutoCloseable {
           if (!ours.isEmpty()) {
             admin.deleteTopics(ours).all().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
           }
-          LOG.info("deleted the benchmark's {} topics (prefix {}) from {}", ours.size(), prefix,
+          LOG.info("deleted the run's {} topics (prefix {}) from {}", ours.size(), prefix,
               bootstrapServers);
         } catch (ExecutionException | TimeoutException e) {
-          LOG.warn("could not delete the benchmark's topics (prefix {}) from {}: {}", prefix,
+          LOG.warn("could not delete the run's topics (prefix {}) from {}: {}", prefix,
               bootstrapServers, e.getMessage());
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();

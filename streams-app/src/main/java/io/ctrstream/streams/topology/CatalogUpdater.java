@@ -57,7 +57,7 @@ final class CatalogUpdater implements Processor<String, byte[], Void, Void> {
   public void process(Record<String, byte[]> record) {
     String key = record.key();
     if (key == null) {
-      reject(record, FailureKind.KEY_MISMATCH, "null key");
+      reject(record, FailureKind.INVALID_KEY, "key is missing (null); the topic is keyed by movieId");
       return;
     }
     int keyBytes = key.getBytes(StandardCharsets.UTF_8).length;

@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * The gate of one input topic. Input: raw bytes (key userId, decoded as strict UTF-8 by the
  * source: a malformed key never gets here, the deserialization handler dead-letters it). Output: a
  * {@link UserEvent} to the {@link UserEventProcessor}, or a dead letter to {@code dead-letters}
- * when the key is too long, the value is oversized, not JSON, wrongly typed, invalid, its event
+ * when the key is missing or too long, the value is oversized, not JSON, wrongly typed, invalid, its event
  * time is out of range (before {@code event.time.earliest.ms} or more than {@code
  * event.time.max.future.ms} ahead of the wall clock), or its userId is not exactly the key. Reads
  * and writes no store. A user or movie the scorer has not seen is not an error.
@@ -106,14 +106,19 @@ final class InputDecoder<V> implements Processor<String, byte[], String, Object>
   public void process(Record<String, byte[]> record) {
     byte[] value = record.value();
     String key = record.key();
-    byte[] keyBytes = key == null ? null : key.getBytes(StandardCharsets.UTF_8);
-    if (keyBytes != null && keyBytes.length > rules.maxKeyBytes()) {
+    if (key == null) {
+      deadLetters.send(record, FailureKind.INVALID_KEY,
+          "key is missing (null); the topic is keyed by userId");
+      return;
+    }
+    byte[] keyBytes = key.getBytes(StandardCharsets.UTF_8);
+    if (keyBytes.length > rules.maxKeyBytes()) {
       deadLetters.send(record, FailureKind.INVALID_KEY,
           "key is " + keyBytes.length + " bytes, more than max.key.bytes " + rules.maxKeyBytes());
       return;
     }
     checkPartition(keyBytes);
-    if (value == null && onTombstone != null && key != null) {
+    if (value == null && onTombstone != null) {
       context.forward(record.withValue((Object) onTombstone.apply(key)), Nodes.USER_EVENTS);
       return;
     }

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * with a reason, and never stops the records after it: a huge key, a key that is not UTF-8, JSON
  * with a byte order mark or in UTF-16, an event time out of range (Long.MAX_VALUE included), a
  * duplicate impression id, a NaN score or a model failing on one row (the model is then marked
- * unhealthy), a bad movie; and that the pending-join expiry cannot overflow.
+ * unhealthy), a bad movie, a missing key; and that the pending-join expiry cannot overflow.
  */
 class PoisonPillTopologyTest {
   @TempDir Path stateDir;
@@ -214,6 +214,28 @@ class PoisonPillTopologyTest {
       assertThat(sink.letters.get(0).sourceTopic()).isEqualTo(h.config.topics().movies().name());
       assertThat(sink.letters.get(1).offset()).isEqualTo(1L);
       assertThat(sink.letters.get(1).rawPayload()).isEqualTo("not json");
+    }
+  }
+
+  @Test
+  void aMissingKeyIsAnInvalidKeyOnEveryInputTopic() {
+    RecordingErrorSink sink = new RecordingErrorSink();
+    try (Harness h = harness(Map.of("batch.size", "1"), sink)) {
+      h.impressions.pipeInput((String) null, impressionJson("i", "42", "1", 10));
+      h.ratings.pipeInput((String) null, "{\"userId\":\"42\",\"movieId\":\"1\",\"rating\":4,\"timestamp\":10}");
+      h.users.pipeInput((String) null, (String) null);
+      h.movies.pipeInput((String) null, "{\"movieId\":\"1\",\"title\":\"t\",\"genres\":[]}");
+      h.impression("ok", "42", "1", 11);
+
+      List<DeadLetter> letters = h.deadLetters.readValuesToList();
+      assertThat(letters).extracting(DeadLetter::kind).containsOnly(FailureKind.INVALID_KEY).hasSize(3);
+      assertThat(letters).allSatisfy(d -> {
+        assertThat(d.reason()).startsWith("key is missing (null)");
+        assertThat(d.key()).isNull();
+      });
+      assertThat(sink.letters).extracting(DeadLetter::kind).containsExactly(FailureKind.INVALID_KEY);
+      assertThat(sink.letters.get(0).sourceTopic()).isEqualTo(h.config.topics().movies().name());
+      assertThat(h.scores.readValuesToList()).extracting(Score::impressionId).containsExactly("ok");
     }
   }
 

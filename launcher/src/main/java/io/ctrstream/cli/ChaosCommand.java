@@ -1,0 +1,197 @@
+package io.ctrstream.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ctrstream.cli.bench.ScoringBenchmark;
+import io.ctrstream.cli.chaos.HostileCorpus;
+import io.ctrstream.cli.chaos.InputChaos;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code ./ctr chaos}: checks that hostile conditions do not stop scoring; one subcommand each. */
+@Command(
+    name = "chaos",
+    mixinStandardHelpOptions = true,
+    description = "Chaos checks of the scorer: input.",
+    subcommands = {ChaosCommand.Input.class})
+public final class ChaosCommand implements Runnable {
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.err);
+  }
+
+  /**
+   * {@code ./ctr chaos input}: the hostile corpus ({@link HostileCorpus}) interleaved with valid
+   * records through a scorer on an in-process broker or a running cluster ({@link InputChaos}).
+   * One JSON line of figures on stdout, a summary and progress on stderr; exit 0 when every check
+   * passed, 1 when one failed, 2 on bad options.
+   */
+  @Command(
+      name = "input",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Sends hostile records (the bundled corpus: over 200 across users, movies, impressions and"
+            + " ratings) interleaved with valid ones through a scorer started in this process, and"
+            + " checks: every hostile record dead-lettered once with its reason, every valid"
+            + " impression scored once, no thread died, Kafka Streams still RUNNING.",
+        "One JSON line of figures on stdout; exit 0 when all checks pass, 1 when one fails."
+      })
+  static final class Input implements Callable<Integer> {
+    @Option(names = "--valid", defaultValue = "1000",
+        description = "Valid impressions interleaved with the corpus. Default: ${DEFAULT-VALUE}.")
+    int valid;
+
+    @Option(names = "--valid-ratings", defaultValue = "-1",
+        description = "Valid ratings interleaved with the corpus; -1: a quarter of --valid."
+            + " Default: ${DEFAULT-VALUE}.")
+    int validRatings;
+
+    @Option(names = "--users", defaultValue = "50",
+        description = "Valid users published first. Default: ${DEFAULT-VALUE}.")
+    int users;
+
+    @Option(names = "--movies", defaultValue = "100",
+        description = "Valid movies published first. Default: ${DEFAULT-VALUE}.")
+    int movies;
+
+    @Option(names = "--corpus", paramLabel = "FILE",
+        description = "A corpus file of the same format instead of the bundled one"
+            + " (" + HostileCorpus.RESOURCE + " in the jar).")
+    Path corpus;
+
+    @Option(names = "--timeout-s", defaultValue = "180",
+        description = "Longest wait for the scores and dead letters. Default: ${DEFAULT-VALUE}.")
+    long timeoutSeconds;
+
+    @Option(names = "--settle-ms", defaultValue = "2000",
+        description = "How long to go on reading once everything expected arrived (late"
+            + " duplicates, unexpected dead letters). Default: ${DEFAULT-VALUE}.")
+    long settleMs;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Default: ${DEFAULT-VALUE}.")
+    long seed;
+
+    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT",
+        description = "Run against this running cluster instead of a broker started in this"
+            + " process. Topics get a prefix unique to the run (ctr-chaos-<ms>-) and are deleted"
+            + " at the end.")
+    String bootstrapServers;
+
+    @Option(names = "--kafka-properties", paramLabel = "FILE",
+        description = "Kafka client properties (security.protocol, sasl.*, ssl.*) for --bootstrap-servers.")
+    Path kafkaProperties;
+
+    @Option(names = "--replication-factor", paramLabel = "N",
+        description = "Replicas of each topic on --bootstrap-servers (default: min(3, brokers)).")
+    Short replicationFactor;
+
+    @Option(names = "--no-progress", description = "Do not draw progress bars.")
+    boolean noProgress;
+
+    @Override
+    public Integer call() throws Exception {
+      InputChaos chaos;
+      try {
+        HostileCorpus c = corpus == null ? HostileCorpus.bundled() : HostileCorpus.load(corpus);
+        chaos = new InputChaos(new InputChaos.Options(c, valid,
+            validRatings < 0 ? valid / 4 : validRatings, users, movies,
+            Duration.ofSeconds(Math.max(1, timeoutSeconds)), Duration.ofMillis(Math.max(0, settleMs)),
+            seed, bootstrapServers, kafkaProperties, Optional.ofNullable(replicationFactor),
+            noProgress ? ScoringBenchmark.Progress.NONE : new Bar()));
+      } catch (IllegalArgumentException | IOException e) {
+        System.err.println("ctr chaos input: " + e.getMessage());
+        return 2;
+      }
+      // The broker's formatter and other libraries print to stdout; the JSON line must be alone there.
+      PrintStream stdout = System.out;
+      InputChaos.Figures f;
+      try {
+        System.setOut(System.err);
+        f = chaos.run();
+      } finally {
+        System.setOut(stdout);
+      }
+      ObjectMapper json = new ObjectMapper();
+      ObjectNode out = json.createObjectNode();
+      out.put("passed", f.passed());
+      out.put("hostile_sent", f.hostileSent());
+      out.put("dead_lettered", f.deadLettered());
+      out.put("missing", f.missing());
+      out.put("wrong_kind", f.wrongKind());
+      out.put("duplicate_dead_letters", f.duplicateDeadLetters());
+      out.put("empty_reasons", f.emptyReasons());
+      out.put("unexpected_dead_letters", f.unexpectedDeadLetters());
+      out.put("accepted_sent", f.acceptedSent());
+      out.put("refused_by_broker", f.refused());
+      out.put("not_sent", f.notSent());
+      out.put("valid_impressions", f.validImpressions());
+      out.put("scored", f.scored());
+      out.put("duplicates", f.duplicates());
+      out.put("lost", f.lost());
+      out.put("unexpected_scores", f.unexpectedScores());
+      out.put("threads_died", f.threadsDied());
+      out.put("state", f.state());
+      out.putPOJO("left_running", f.leftRunning());
+      out.put("live", f.live());
+      out.put("seconds", f.seconds());
+      out.put("broker", f.broker());
+      out.putPOJO("problems", f.problems());
+      PrintStream err = System.err;
+      err.printf(Locale.ROOT, "%nhostile records: %d sent, %d dead-lettered, %d missing, %d of another"
+              + " kind or reason, %d dead-lettered twice, %d without a reason%n", f.hostileSent(),
+          f.deadLettered(), f.missing(), f.wrongKind(), f.duplicateDeadLetters(), f.emptyReasons());
+      err.printf(Locale.ROOT, "valid records: %d impressions to score, %d scored, %d lost, %d scored"
+              + " twice, %d unexpected scores, %d unexpected dead letters; %d other valid corpus"
+              + " records%n", f.validImpressions(), f.scored(), f.lost(), f.duplicates(),
+          f.unexpectedScores(), f.unexpectedDeadLetters(), f.acceptedSent());
+      err.printf(Locale.ROOT, "scorer: %d stream threads died, state %s%s, %s; %d records refused"
+              + " by the broker as expected, %d refused unexpectedly (not checked); %.1f s%n",
+          f.threadsDied(), f.state(), f.leftRunning().isEmpty() ? ""
+              : " (left RUNNING for " + f.leftRunning() + ")", f.live() ? "live" : "NOT live",
+          f.refused(), f.notSent(), f.seconds());
+      f.problems().forEach(p -> err.println("  FAILED " + p));
+      err.println(f.passed() ? "chaos input: PASSED" : "chaos input: FAILED");
+      System.out.println(json.writeValueAsString(out));
+      return f.passed() ? 0 : 1;
+    }
+  }
+
+  /** One console progress bar per phase, on stderr. */
+  private static final class Bar implements ScoringBenchmark.Progress {
+    private ProgressBar bar;
+
+    @Override
+    public void begin(String task, long total) {
+      end();
+      bar = new ProgressBarBuilder().setTaskName(task).setInitialMax(total).build();
+    }
+
+    @Override
+    public void update(long done) {
+      if (bar != null) {
+        bar.stepTo(done);
+      }
+    }
+
+    @Override
+    public void end() {
+      if (bar != null) {
+        bar.close();
+        bar = null;
+      }
+    }
+  }
+}
