@@ -21,7 +21,8 @@ import picocli.CommandLine.Command;
       MovieLensSplitCommand.class,
       ParityCommand.class,
       BenchCommand.class,
-      KeygenCommand.class
+      KeygenCommand.class,
+      ChaosCommand.class
     })
 public final class Ctr implements Runnable {
 
