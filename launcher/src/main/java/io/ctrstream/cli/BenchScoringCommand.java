@@ -278,7 +278,7 @@ public final class BenchScoringCommand implements Callable<Integer> {
   }
 
   /** One console progress bar per phase, on stderr. */
-  private static final class Bar implements ScoringBenchmark.Progress {
+  static final class Bar implements ScoringBenchmark.Progress {
     private ProgressBar bar;
 
     @Override

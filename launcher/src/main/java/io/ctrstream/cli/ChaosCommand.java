@@ -12,8 +12,6 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -22,8 +20,8 @@ import picocli.CommandLine.Option;
 @Command(
     name = "chaos",
     mixinStandardHelpOptions = true,
-    description = "Chaos checks of the scorer: input.",
-    subcommands = {ChaosCommand.Input.class})
+    description = "Chaos checks of the scorer: input, memory.",
+    subcommands = {ChaosCommand.Input.class, ChaosMemoryCommand.class})
 public final class ChaosCommand implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -110,7 +108,7 @@ public final class ChaosCommand implements Runnable {
             validRatings < 0 ? valid / 4 : validRatings, users, movies,
             Duration.ofSeconds(Math.max(1, timeoutSeconds)), Duration.ofMillis(Math.max(0, settleMs)),
             seed, bootstrapServers, kafkaProperties, Optional.ofNullable(replicationFactor),
-            noProgress ? ScoringBenchmark.Progress.NONE : new Bar()));
+            noProgress ? ScoringBenchmark.Progress.NONE : new BenchScoringCommand.Bar()));
       } catch (IllegalArgumentException | IOException e) {
         System.err.println("ctr chaos input: " + e.getMessage());
         return 2;
@@ -166,32 +164,6 @@ public final class ChaosCommand implements Runnable {
       err.println(f.passed() ? "chaos input: PASSED" : "chaos input: FAILED");
       System.out.println(json.writeValueAsString(out));
       return f.passed() ? 0 : 1;
-    }
-  }
-
-  /** One console progress bar per phase, on stderr. */
-  private static final class Bar implements ScoringBenchmark.Progress {
-    private ProgressBar bar;
-
-    @Override
-    public void begin(String task, long total) {
-      end();
-      bar = new ProgressBarBuilder().setTaskName(task).setInitialMax(total).build();
-    }
-
-    @Override
-    public void update(long done) {
-      if (bar != null) {
-        bar.stepTo(done);
-      }
-    }
-
-    @Override
-    public void end() {
-      if (bar != null) {
-        bar.close();
-        bar = null;
-      }
     }
   }
 }

@@ -37,6 +37,25 @@ public final class BoundedRocksDbConfig implements RocksDBConfigSetter {
     return shared;
   }
 
+  /**
+   * What the shared cache holds now, memtables included (they are charged to it), against its
+   * capacity; empty before any store of this JVM opened.
+   *
+   * @param capacityBytes the configured bound
+   * @param usageBytes bytes in the cache now (blocks, index and filter blocks, memtable charges)
+   * @param pinnedBytes of which pinned (in use, not evictable)
+   */
+  public record Usage(long capacityBytes, long usageBytes, long pinnedBytes) {}
+
+  /** The shared cache's usage now, or empty when no store has opened in this JVM. */
+  public static synchronized java.util.Optional<Usage> usage() {
+    if (shared == null) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(new Usage(shared.bytes(), shared.cache().getUsage(),
+        shared.cache().getPinnedUsage()));
+  }
+
   @Override
   public void setConfig(String storeName, Options options, Map<String, Object> configs) {
     Object configured = configs.get(ScorerConfig.ROCKSDB_MEMORY_PROPERTY);

@@ -9,6 +9,7 @@ import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -70,6 +71,9 @@ import org.slf4j.Logger;
  *     to may be 4 times this); larger releases are refused as they stream
  * @param releasePublicKey Ed25519 public key file (X.509, PEM or DER); when set, only releases
  *     signed by its private key are served; empty: signatures are not checked
+ * @param userRetentionMs a user with no event (profile, impression or rating) for this long, in
+ *     event time, is forgotten: state, rated movies and their changelog records are deleted; 0
+ *     keeps every user for ever
  */
 public record ScorerConfig(
     String bootstrapServers,
@@ -101,7 +105,8 @@ public record ScorerConfig(
     long readyThreadFailureWindowMs,
     String releaseUriAllowed,
     long releaseMaxBundleBytes,
-    String releasePublicKey) {
+    String releasePublicKey,
+    long userRetentionMs) {
 
   /** Streams property under which the RocksDB bound reaches {@link BoundedRocksDbConfig}. */
   public static final String ROCKSDB_MEMORY_PROPERTY = "ctr.rocksdb.memory.bytes";
@@ -150,7 +155,9 @@ public record ScorerConfig(
           new Setting("ready.thread.failure.window.ms", "/health/ready is 503 while 2+ stream threads failed within this window", "300000"),
           new Setting("release.uri.allowed", "places a release bundleUri may point at (file:/dir/, https://host/path/, comma-separated); empty: inline bundles only", ""),
           new Setting("release.max.bundle.bytes", "largest model bundle accepted, inline or fetched (refused while streaming)", Long.toString(64L << 20)),
-          new Setting("release.public.key", "Ed25519 public key file (X.509 PEM/DER); set: only releases signed by its private key; empty: not checked", ""));
+          new Setting("release.public.key", "Ed25519 public key file (X.509 PEM/DER); set: only releases signed by its private key; empty: not checked", ""),
+          new Setting("user.retention.ms", "users with no event for this long (event time) are forgotten; 0: kept for ever",
+              Long.toString(Duration.ofDays(90).toMillis())));
 
   /** Values of {@code compression.type}. */
   public static final List<String> COMPRESSION_TYPES = List.of("none", "lz4", "zstd", "snappy", "gzip");
@@ -187,6 +194,9 @@ public record ScorerConfig(
     positive(problems, "commit.interval.ms", commitIntervalMs);
     positive(problems, "pending.window.ms", pendingWindowMs);
     positive(problems, "stream.threads", streamThreads);
+    if (userRetentionMs < 0) {
+      problems.add("user.retention.ms must be >= 0 (0: users are kept for ever), got " + userRetentionMs);
+    }
     if (standbyReplicas < 0) {
       problems.add("standby.replicas must be >= 0, got " + standbyReplicas);
     }
@@ -330,7 +340,8 @@ public record ScorerConfig(
         parseLong(v, "ready.thread.failure.window.ms"),
         v.get("release.uri.allowed"),
         parseLong(v, "release.max.bundle.bytes"),
-        v.get("release.public.key"));
+        v.get("release.public.key"),
+        parseLong(v, "user.retention.ms"));
   }
 
   /** A copy with some settings changed (keys as in {@link #SETTINGS}); for tests and tools. */
@@ -378,6 +389,7 @@ public record ScorerConfig(
     m.put("release.uri.allowed", releaseUriAllowed);
     m.put("release.max.bundle.bytes", Long.toString(releaseMaxBundleBytes));
     m.put("release.public.key", releasePublicKey);
+    m.put("user.retention.ms", Long.toString(userRetentionMs));
     return m;
   }
 

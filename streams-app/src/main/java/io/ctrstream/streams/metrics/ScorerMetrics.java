@@ -186,6 +186,14 @@ public final class ScorerMetrics {
     batchSize.record(rows);
   }
 
+  /** Users forgotten by {@code user.retention.ms} in one expiry pass. */
+  public void usersForgotten(int n) {
+    if (n > 0) {
+      Counter.builder("ctr.users.forgotten").description("users forgotten after user.retention.ms without an event")
+          .register(registry).increment(n);
+    }
+  }
+
   public void feedback(String source) {
     Counter.builder("ctr.feedback").description("training examples emitted")
         .tag("source", source).register(registry).increment();

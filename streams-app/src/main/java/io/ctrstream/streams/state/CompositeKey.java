@@ -11,4 +11,9 @@ public final class CompositeKey {
   public static String of(String userId, String movieId) {
     return userId.length() + ":" + userId + movieId;
   }
+
+  /** The prefix every key of this user starts with, and no key of another user does. */
+  public static String userPrefix(String userId) {
+    return userId.length() + ":" + userId;
+  }
 }

@@ -13,6 +13,11 @@ public final class StoreNames {
   public static final String PENDING = "pending-impressions";
   /** Expiry index of {@link #PENDING}: zero-padded expiresAt + "|" + composite key to the composite key. Logged. */
   public static final String PENDING_EXPIRY = "pending-expiry";
+  /**
+   * Expiry index of {@link #USER_STATE} for {@code user.retention.ms}: zero-padded due time + "|" +
+   * userId to the userId. Logged.
+   */
+  public static final String USER_EXPIRY = "user-expiry";
   /** Sequence number to {@link BufferedImpression}: the micro-batch buffer. Logged, so a crash loses nothing. */
   public static final String SCORE_BUFFER = "score-buffer";
   /** The movie catalog, a global store fed by the movies topic (see {@code Catalog}). Not logged: the topic is its log. */

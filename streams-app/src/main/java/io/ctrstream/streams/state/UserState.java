@@ -15,12 +15,15 @@ import java.util.List;
  * @param ratings how many ratings the user has given (0 in state written before it was counted)
  * @param positives how many of them were high (rating &gt;= 4)
  * @param genreCounters the decayed genre counters (empty in state written before they were kept)
+ * @param lastEventAt event time of the user's latest profile or rating, or of an impression that
+ *     moved it by a retention step (see {@code UserRetention}); null in state written before it
+ *     was kept, and for a user the scorer has not seen
  */
 public record UserState(Profile profile, List<HistoryEntry> history, Integer ratings, Integer positives,
-    GenreCounters genreCounters) {
+    GenreCounters genreCounters, Long lastEventAt) {
 
   /** A user the scorer has not seen: unknown profile, empty history (a cold user). */
-  public static final UserState EMPTY = new UserState(Profile.UNKNOWN, List.of(), 0, 0, GenreCounters.EMPTY);
+  public static final UserState EMPTY = new UserState(Profile.UNKNOWN, List.of(), 0, 0, GenreCounters.EMPTY, null);
 
   public UserState {
     profile = profile == null ? Profile.UNKNOWN : profile;
@@ -41,8 +44,20 @@ public record UserState(Profile profile, List<HistoryEntry> history, Integer rat
     this(profile, history, ratings, positives, GenreCounters.EMPTY);
   }
 
+  /** A state with no event time. */
+  public UserState(Profile profile, List<HistoryEntry> history, Integer ratings, Integer positives,
+      GenreCounters genreCounters) {
+    this(profile, history, ratings, positives, genreCounters, null);
+  }
+
   public UserState withProfile(Profile newProfile) {
-    return new UserState(newProfile, history, ratings, positives, genreCounters);
+    return new UserState(newProfile, history, ratings, positives, genreCounters, lastEventAt);
+  }
+
+  /** The state with an event at {@code eventTime}: the latest event time stands (out-of-order events do not move it back). */
+  public UserState seenAt(long eventTime) {
+    long latest = lastEventAt == null ? eventTime : Math.max(lastEventAt, eventTime);
+    return new UserState(profile, history, ratings, positives, genreCounters, latest);
   }
 
   /** History movie ids, oldest first. */
@@ -90,7 +105,7 @@ public record UserState(Profile profile, List<HistoryEntry> history, Integer rat
     }
     return new UserState(profile, next, saturatedIncrement(ratings),
         positive ? saturatedIncrement(positives) : positives,
-        genreCounters.afterRating(movieGenres, positive));
+        genreCounters.afterRating(movieGenres, positive), lastEventAt);
   }
 
   private static int saturatedIncrement(int n) {

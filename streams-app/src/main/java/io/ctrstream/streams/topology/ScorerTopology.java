@@ -127,6 +127,7 @@ public final class ScorerTopology {
     t.addStateStore(logged(StoreNames.RATED, Serdes.Long()), Nodes.USER_EVENTS);
     t.addStateStore(logged(StoreNames.PENDING, JsonSerde.of(PendingImpression.class)), Nodes.USER_EVENTS);
     t.addStateStore(logged(StoreNames.PENDING_EXPIRY, Serdes.String()), Nodes.USER_EVENTS);
+    t.addStateStore(logged(StoreNames.USER_EXPIRY, Serdes.String()), Nodes.USER_EVENTS);
     t.addStateStore(logged(StoreNames.SCORE_BUFFER, JsonSerde.of(BufferedImpression.class)), Nodes.USER_EVENTS);
 
     // 6. Outputs: scores and feedback (key userId); dead letters (original key, bounded) from every

@@ -85,6 +85,7 @@ final class UserEventProcessor implements Processor<String, UserEvent, String, O
   private Catalog catalog;
   private KeyValueStore<String, MovieStats> movieStats;
   private PendingImpressions pending;
+  private UserRetention retention;
   private MicroBatchBuffer buffer;
   private ThreadBatch batch; // joined on the stream thread, at the first record or punctuation
   private DeadLetters deadLetters;
@@ -107,6 +108,8 @@ final class UserEventProcessor implements Processor<String, UserEvent, String, O
     this.movieStats = context.getStateStore(StoreNames.MOVIE_STATS);
     this.pending = new PendingImpressions(
         context.getStateStore(StoreNames.PENDING), context.getStateStore(StoreNames.PENDING_EXPIRY));
+    this.retention = new UserRetention(users, rated, context.getStateStore(StoreNames.USER_EXPIRY),
+        config.userRetentionMs());
     if (batch != null) {
       // Initialised again without a close in between: the old buffer must not stay a member.
       batches.leave(batch, buffer);
@@ -130,6 +133,10 @@ final class UserEventProcessor implements Processor<String, UserEvent, String, O
         });
     long expiryEvery = Math.max(1_000L, Math.min(config.pendingWindowMs(), 60_000L));
     context.schedule(Duration.ofMillis(expiryEvery), PunctuationType.STREAM_TIME, pending::expire);
+    if (retention.enabled()) {
+      context.schedule(Duration.ofMillis(retention.expireEveryMs()), PunctuationType.STREAM_TIME,
+          streamTime -> metrics.usersForgotten(retention.expire(streamTime)));
+    }
   }
 
   @Override
@@ -137,7 +144,7 @@ final class UserEventProcessor implements Processor<String, UserEvent, String, O
     emitScored(); // what another task's call scored for this one, before anything newer
     UserEvent event = record.value();
     if (event instanceof UserEvent.ProfileChanged p) {
-      onProfile(p);
+      onProfile(p, record.timestamp());
     } else if (event instanceof UserEvent.Shown s) {
       onImpression(s.impression(), record.timestamp());
     } else if (event instanceof UserEvent.Rated r) {
@@ -147,13 +154,13 @@ final class UserEventProcessor implements Processor<String, UserEvent, String, O
     }
   }
 
-  private void onProfile(UserEvent.ProfileChanged event) {
+  private void onProfile(UserEvent.ProfileChanged event, long recordTimestamp) {
     UserState state = stateOf(event.userId());
     UserState next = state.withProfile(event.profile() == null ? Profile.UNKNOWN : event.profile().profile());
     if (next.holdsNothing()) {
       users.delete(event.userId());
     } else {
-      users.put(event.userId(), next);
+      users.put(event.userId(), retention.changed(event.userId(), state, next, recordTimestamp));
     }
   }
 
@@ -168,7 +175,9 @@ final class UserEventProcessor implements Processor<String, UserEvent, String, O
               + " of this user and movie is already scored or being scored; it is scored once");
       return;
     }
-    ServedFeatures features = assemble(userId, movieId);
+    UserState state = stateOf(userId);
+    retention.touched(userId, state, recordTimestamp);
+    ServedFeatures features = assemble(userId, movieId, state);
     long now = context.currentSystemTimeMs();
     metrics.impressionLag(now - recordTimestamp);
     Long offset = context.recordMetadata().map(RecordMetadata::offset).orElse(null);
@@ -197,8 +206,10 @@ final class UserEventProcessor implements Processor<String, UserEvent, String, O
       }
     }
     Movie movie = catalog.get(movieId);
-    users.put(userId, stateOf(userId).afterRating(movieId, rating.timestamp(), rating.positive(),
-        negative, config.historyLength(), movie == null ? List.of() : movie.genres()));
+    UserState before = stateOf(userId);
+    UserState after = before.afterRating(movieId, rating.timestamp(), rating.positive(),
+        negative, config.historyLength(), movie == null ? List.of() : movie.genres());
+    users.put(userId, retention.changed(userId, before, after, recordTimestamp));
   }
 
   /** The training example for a rating, from the state before the rating changes it. */
@@ -231,7 +242,10 @@ final class UserEventProcessor implements Processor<String, UserEvent, String, O
    * stats (a movie with no stats has, as far as this scorer knows, no ratings: 0, not unknown).
    */
   private ServedFeatures assemble(String userId, String movieId) {
-    UserState state = stateOf(userId);
+    return assemble(userId, movieId, stateOf(userId));
+  }
+
+  private ServedFeatures assemble(String userId, String movieId, UserState state) {
     Movie movie = catalog.get(movieId);
     List<String> genres = movie == null ? List.of() : movie.genres();
     MovieStats stats = movieStats.get(movieId);
