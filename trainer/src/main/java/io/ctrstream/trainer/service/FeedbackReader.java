@@ -33,13 +33,18 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * <p>A record that does not decode or validate is skipped and counted, its partition and offset
- * logged: bad input never stops training.
+ * logged: bad input never stops training. So is one whose event time is more than {@link
+ * #MAX_FUTURE} ahead of the wall clock (the scorer dead-letters such events; one written by
+ * anyone else must not move a duration window's end, which would leave the window empty, nor take
+ * the place of the newest records).
  */
 final class FeedbackReader {
 
   private static final Logger LOG = LoggerFactory.getLogger(FeedbackReader.class);
   private static final int DURATION_CHUNK = 10_000;
   private static final int LOGGED_INVALID = 5;
+  /** Event times further ahead of the wall clock than this are invalid (the scorer's default skew). */
+  static final Duration MAX_FUTURE = Duration.ofDays(1);
 
   private final Consumer<byte[], byte[]> consumer;
   private final TopicSpec<String, Feedback> topic;
@@ -181,19 +186,25 @@ final class FeedbackReader {
 
   private List<Positioned> decode(TopicPartition tp, long from, long to, long[] invalid) {
     List<Positioned> out = new ArrayList<>();
+    long notAfter = System.currentTimeMillis() + MAX_FUTURE.toMillis();
     for (ConsumerRecord<byte[], byte[]> r : TopicRanges.read(consumer, tp, from, to, timeout)) {
       Decoded<Feedback> d = serde.decode(r.value());
+      String problem = null;
       if (d instanceof Decoded.Ok<Feedback> ok) {
-        out.add(new Positioned(ok.value(), tp.partition(), r.offset()));
+        if (ok.value().timestamp() <= notAfter) {
+          out.add(new Positioned(ok.value(), tp.partition(), r.offset()));
+        } else {
+          problem = "event time " + ok.value().timestamp() + " is more than " + MAX_FUTURE
+              + " ahead of the wall clock";
+        }
       } else if (d instanceof Decoded.Failed<Feedback> failed) {
+        problem = failed.reason();
+      }
+      if (problem != null) {
         invalid[0]++;
         if (invalid[0] <= LOGGED_INVALID) {
-          LOG.warn(
-              "skipping {} partition {} offset {}: {}",
-              tp.topic(),
-              tp.partition(),
-              r.offset(),
-              failed.reason());
+          LOG.warn("skipping {} partition {} offset {}: {}", tp.topic(), tp.partition(), r.offset(),
+              problem);
         }
       }
     }

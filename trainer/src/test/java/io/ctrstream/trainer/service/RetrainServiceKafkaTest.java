@@ -112,8 +112,9 @@ class RetrainServiceKafkaTest {
       for (Feedback f : feedback) {
         sent.add(
             producer.send(
-                new ProducerRecord<>(
-                    topics.feedback().name(), null, f.timestamp(), f.userId(), f)));
+                new ProducerRecord<>(topics.feedback().name(), null,
+                    // written now at the latest, whatever event time the example claims
+                    Math.min(f.timestamp(), System.currentTimeMillis()), f.userId(), f)));
       }
       for (Future<RecordMetadata> f : sent) {
         f.get(60, TimeUnit.SECONDS);
@@ -364,6 +365,12 @@ class RetrainServiceKafkaTest {
   void refusesTooFewExamplesAndOneClassWithoutTraining() throws Exception {
     Topics few = newTopics();
     produce(few, FeedbackFixtures.learnable(60, 5));
+    // one example claiming an event 300 days ahead: skipped as invalid, it moves no window's end
+    Feedback last = FeedbackFixtures.learnable(60, 5).get(59);
+    produce(few, List.of(new Feedback(last.userId(), last.movieId(), last.label(), last.rating(),
+        last.timestamp() + Duration.ofDays(300).toMillis(), last.profile(), last.genres(),
+        last.history(), last.negatives(), last.servedScore(), last.modelVersion(),
+        last.impressionId(), last.source())));
 
     RunResult tooFew = RetrainService.builder().setConfig(config(few).build()).build().runOnce();
 
@@ -391,6 +398,7 @@ class RetrainServiceKafkaTest {
             .get("data");
     assertThat(window.get("from").asLong()).isEqualTo(FeedbackFixtures.T0 + 35 * 60_000L);
     assertThat(window.get("to").asLong()).isEqualTo(FeedbackFixtures.T0 + 59 * 60_000L);
+    assertThat(window.get("invalid").asLong()).as("the example from the future").isEqualTo(1);
 
     Topics oneClass = newTopics();
     List<Feedback> positives =
