@@ -97,7 +97,8 @@ public final class TrainCommand implements Callable<Integer> {
       names = "--window-duration",
       paramLabel = "D",
       converter = DurationConverter.class,
-      description = "Train on the last D of event time instead (e.g. 7d).")
+      description = "Train on the last D of event time instead (e.g. 7d), ending at the newest"
+          + " example; examples more than a day ahead of the wall clock are skipped as invalid.")
   Duration windowDuration;
 
   @Option(
