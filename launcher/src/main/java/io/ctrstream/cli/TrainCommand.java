@@ -56,6 +56,21 @@ public final class TrainCommand implements Callable<Integer> {
   Duration every;
 
   @Option(
+      names = "--metrics-port",
+      paramLabel = "PORT",
+      description =
+          "With --every: serve Prometheus metrics (runs, outcomes, run time, AUC and log loss,"
+              + " examples, last success, JVM and memory) on GET /metrics of this port.")
+  Integer metricsPort;
+
+  @Option(
+      names = "--metrics-host",
+      paramLabel = "HOST",
+      defaultValue = "127.0.0.1",
+      description = "Address --metrics-port listens on (0.0.0.0: every interface). Default: ${DEFAULT-VALUE}.")
+  String metricsHost;
+
+  @Option(
       names = "--min-new",
       paramLabel = "N",
       defaultValue = "0",
@@ -308,6 +323,11 @@ public final class TrainCommand implements Callable<Integer> {
       err.println("ctr train: --min-new must be >= 0, got " + minNew);
       return 2;
     }
+    if (metricsPort != null && (every == null || metricsPort < 0 || metricsPort > 65535)) {
+      err.println("ctr train: --metrics-port needs --every and a port in 0..65535, got " + metricsPort);
+      return 2;
+    }
+    TrainerMetrics trainerMetrics = metricsPort == null ? null : new TrainerMetrics();
 
     RetrainService service;
     try {
@@ -319,6 +339,9 @@ public final class TrainCommand implements Callable<Integer> {
                   r -> {
                     out.println(r.toJson());
                     out.flush();
+                    if (trainerMetrics != null) {
+                      trainerMetrics.record(r);
+                    }
                   })
               .build();
     } catch (IllegalArgumentException e) {
@@ -343,6 +366,15 @@ public final class TrainCommand implements Callable<Integer> {
         case REFUSED -> 3;
         case FAILED -> 1;
       };
+    }
+    if (trainerMetrics != null) {
+      try {
+        int port = trainerMetrics.serve(metricsHost, metricsPort);
+        err.println("ctr train: metrics on http://" + metricsHost + ":" + port + "/metrics");
+      } catch (java.io.IOException e) {
+        err.println("ctr train: cannot serve metrics on " + metricsHost + ":" + metricsPort + ": " + e.getMessage());
+        return 2;
+      }
     }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()

@@ -15,6 +15,11 @@ import io.ctrstream.streams.model.SwappableModelProvider;
 import io.ctrstream.streams.release.LoadedModel;
 import io.ctrstream.streams.release.ModelReleaseFollower;
 import io.ctrstream.streams.topology.ScorerTopology;
+import io.ctrstream.streams.config.BoundedRocksDbConfig;
+import io.ctrstream.streams.metrics.ProcessMetrics;
+import io.ctrstream.streams.state.StoreNames;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -37,6 +42,8 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -68,6 +75,10 @@ public final class ScorerApp implements AutoCloseable {
   private final ScorerHttpServer http;
   private final KafkaStreams streams;
   private final KafkaStreamsMetrics streamsMetrics;
+  private final ProcessMetrics processMetrics = new ProcessMetrics();
+  private final java.util.concurrent.ScheduledExecutorService kafkaMetricsRefresh;
+  /** How often Kafka client metrics that appeared since are bound to the registry. */
+  static final Duration KAFKA_METRICS_REFRESH = Duration.ofSeconds(15);
   private final StreamsUserStateQuery users;
   private final KafkaErrorSink errors;
   private final ScorerHealth health;
@@ -172,8 +183,57 @@ public final class ScorerApp implements AutoCloseable {
         stopped.countDown();
       }
     });
-    this.streamsMetrics = new KafkaStreamsMetrics(streams);
+    // Kafka's metrics appear as its clients start (the consumers' lag once they fetch): look for
+    // new ones every 15 s rather than Micrometer's default minute.
+    this.kafkaMetricsRefresh = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "ctr-kafka-metrics-refresh");
+      t.setDaemon(true);
+      return t;
+    });
+    this.streamsMetrics = new KafkaStreamsMetrics(streams, List.of(), kafkaMetricsRefresh, KAFKA_METRICS_REFRESH);
     streamsMetrics.bindTo(metrics.registry());
+    bindServiceGauges(metrics.registry());
+  }
+
+  /**
+   * JVM and process meters ({@link ProcessMetrics}) and what only the app knows: readiness, the
+   * served model's age, pending impressions, the RocksDB cache.
+   */
+  private void bindServiceGauges(MeterRegistry registry) {
+    processMetrics.bindTo(registry);
+    Gauge.builder("ctr.ready", this, a -> a.health.ready().ok() ? 1 : 0)
+        .description("1 while /health/ready answers 200").register(registry);
+    Gauge.builder("ctr.model.age", this, ScorerApp::modelAgeSeconds).baseUnit("seconds")
+        .description("seconds since the served release was created (NaN while the prior is served)")
+        .register(registry);
+    Gauge.builder("ctr.pending.impressions", this, ScorerApp::pendingImpressions)
+        .description("impressions of this instance's tasks awaiting their rating (RocksDB estimate)")
+        .register(registry);
+    Gauge.builder("ctr.rocksdb.cache.usage", () -> BoundedRocksDbConfig.usage()
+            .map(u -> (double) u.usageBytes()).orElse(Double.NaN)).baseUnit("bytes")
+        .description("bytes in the shared RocksDB block cache, memtables included").register(registry);
+    Gauge.builder("ctr.rocksdb.cache.capacity", () -> BoundedRocksDbConfig.usage()
+            .map(u -> (double) u.capacityBytes()).orElse(Double.NaN)).baseUnit("bytes")
+        .description("the bound of the shared RocksDB cache (rocksdb.memory.bytes)").register(registry);
+  }
+
+  private double modelAgeSeconds() {
+    String served = modelVersion();
+    return liveModel().filter(m -> m.version().equals(served))
+        .map(m -> (System.currentTimeMillis() - m.createdAt()) / 1000.0)
+        .orElse(Double.NaN);
+  }
+
+  private double pendingImpressions() {
+    if (streams.state() != KafkaStreams.State.RUNNING) {
+      return Double.NaN;
+    }
+    try {
+      return streams.store(StoreQueryParameters.fromNameAndType(StoreNames.PENDING,
+          QueryableStoreTypes.<String, Object>keyValueStore())).approximateNumEntries();
+    } catch (RuntimeException e) {
+      return Double.NaN; // migrating or rebalancing
+    }
   }
 
   public static Builder builder() {
@@ -322,6 +382,8 @@ public final class ScorerApp implements AutoCloseable {
     }
     streams.close(Duration.ofSeconds(30));
     streamsMetrics.close();
+    kafkaMetricsRefresh.shutdownNow();
+    processMetrics.close();
     errors.close();
     if (follower != null) {
       follower.close();

@@ -47,7 +47,17 @@ import java.util.concurrent.TimeUnit;
  *       0 before it starts and once it has ended (for health checks)
  *   <li>{@code ctr.release.follower.errors{kind}}: unexpected failures the follower survived
  *       (an exception or an {@link Error} such as running out of memory while loading or polling)
+ *   <li>{@code ctr.score.distribution}: the model's scores (probabilities), in fixed buckets
+ *       0.05, 0.1, ... 1.0; the prior's are not recorded (they are all the same, counted by
+ *       {@code ctr.scores{prior="true"}})
+ *   <li>{@code ctr.model.scores{version}}: scores emitted by each model version (the versions
+ *       served lately: older ones are dropped after {@value #VERSIONS_KEPT} swaps)
  * </ul>
+ *
+ * <p>Timers publish histogram buckets (Prometheus {@code _bucket} series), so percentiles are
+ * computed by the server with {@code histogram_quantile} and aggregate across instances.
+ * {@code ctr.scores{prior}} and {@code ctr.model.rejected{reason}} exist at 0 from the start, so a
+ * first prior score or first rejection shows as an increase.
  */
 public final class ScorerMetrics {
   private final MeterRegistry registry;
@@ -61,6 +71,14 @@ public final class ScorerMetrics {
   private final Counter threadFailures;
   private final AtomicReference<UnhealthyModel> unhealthy = new AtomicReference<>();
   private final Map<String, WrongPartition> wrongPartitions = new ConcurrentHashMap<>();
+  private final DistributionSummary scoreDistribution;
+  private final java.util.Deque<String> versionsServed = new java.util.ArrayDeque<>();
+  /** How many versions keep their {@code ctr.model.scores} counter. */
+  static final int VERSIONS_KEPT = 4;
+  /** Bucket bounds of {@code ctr.score.distribution}. */
+  static final double[] SCORE_BUCKETS = {
+      0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5,
+      0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 1.0};
 
   /** The model version found unhealthy, why, and when (wall clock). */
   public record UnhealthyModel(String version, String reason, long at) {}
@@ -73,15 +91,34 @@ public final class ScorerMetrics {
     this.batchSize = DistributionSummary.builder("ctr.batch.size")
         .description("rows per scored batch").register(registry);
     this.scoreLatency = Timer.builder("ctr.score.latency").description("time to score one batch")
-        .publishPercentiles(0.5, 0.99).register(registry);
+        .publishPercentileHistogram()
+        .minimumExpectedValue(Duration.ofNanos(100_000)).maximumExpectedValue(Duration.ofSeconds(10))
+        .register(registry);
     this.batchAge = Timer.builder("ctr.batch.age")
         .description("how long the oldest impression of a batch waited in the buffer before scoring")
-        .publishPercentiles(0.5, 0.99).register(registry);
+        .publishPercentileHistogram()
+        .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(30))
+        .register(registry);
     this.impressionLag = Timer.builder("ctr.impression.lag")
         .description("how long after its record timestamp an impression reached the scorer")
-        .publishPercentiles(0.5, 0.99).register(registry);
+        .publishPercentileHistogram()
+        .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofMinutes(10))
+        .register(registry);
     this.modelLoad = Timer.builder("ctr.model.load")
-        .description("time to fetch, verify, load and probe one model release").register(registry);
+        .description("time to fetch, verify, load and probe one model release")
+        .publishPercentileHistogram()
+        .minimumExpectedValue(Duration.ofMillis(10)).maximumExpectedValue(Duration.ofMinutes(5))
+        .register(registry);
+    this.scoreDistribution = DistributionSummary.builder("ctr.score.distribution")
+        .description("the model's scores (probabilities); prior scores are not recorded")
+        .serviceLevelObjectives(SCORE_BUCKETS)
+        .register(registry);
+    for (boolean prior : new boolean[] {true, false}) {
+      scoresCounter(prior);
+    }
+    for (io.ctrstream.dien.release.Rejection r : io.ctrstream.dien.release.Rejection.values()) {
+      rejectedCounter(r.wireName());
+    }
     this.swaps = Counter.builder("ctr.model.swaps").description("model releases installed")
         .register(registry);
     this.modelInfo = MultiGauge.builder("ctr.model.info")
@@ -124,6 +161,43 @@ public final class ScorerMetrics {
   /** The version now served; replaces the previous one in {@code ctr.model.info}. */
   public void modelServed(String version) {
     modelInfo.register(List.of(MultiGauge.Row.of(Tags.of("version", version), 1)), true);
+    synchronized (versionsServed) {
+      versionsServed.remove(version);
+      versionsServed.addLast(version);
+      versionCounter(version);
+      while (versionsServed.size() > VERSIONS_KEPT) {
+        String old = versionsServed.removeFirst();
+        Counter c = registry.find("ctr.model.scores").tag("version", old).counter();
+        if (c != null) {
+          registry.remove(c);
+        }
+      }
+    }
+  }
+
+  private Counter versionCounter(String version) {
+    return Counter.builder("ctr.model.scores").description("scores emitted by each model version")
+        .tag("version", version).register(registry);
+  }
+
+  /**
+   * Scores of one batch: {@code probabilities[from, from + n)} by {@code version}. Non-finite
+   * scores (failures, dead-lettered) are not counted.
+   */
+  public void scoresServed(String version, float[] probabilities) {
+    int finite = 0;
+    boolean prior = io.ctrstream.schemas.Score.PRIOR_VERSION.equals(version);
+    for (float p : probabilities) {
+      if (Float.isFinite(p)) {
+        finite++;
+        if (!prior) {
+          scoreDistribution.record(p);
+        }
+      }
+    }
+    if (finite > 0) {
+      versionCounter(version).increment(finite);
+    }
   }
 
   /** A release was installed after loading for {@code loadTime}. */
@@ -134,8 +208,12 @@ public final class ScorerMetrics {
 
   /** A release was refused; {@code reason} is one short word (checksum, corrupt, spec, probe ...). */
   public void modelRejected(String reason) {
-    Counter.builder("ctr.model.rejected").description("model releases refused")
-        .tag("reason", reason).register(registry).increment();
+    rejectedCounter(reason).increment();
+  }
+
+  private Counter rejectedCounter(String reason) {
+    return Counter.builder("ctr.model.rejected").description("model releases refused")
+        .tag("reason", reason).register(registry);
   }
 
   /** Publishes {@code ctr.release.follower.alive}: 1 while {@code alive} says so, else 0. */
@@ -181,9 +259,13 @@ public final class ScorerMetrics {
   }
 
   public void scored(int rows, boolean prior) {
-    Counter.builder("ctr.scores").description("scores emitted")
-        .tag("prior", Boolean.toString(prior)).register(registry).increment(rows);
+    scoresCounter(prior).increment(rows);
     batchSize.record(rows);
+  }
+
+  private Counter scoresCounter(boolean prior) {
+    return Counter.builder("ctr.scores").description("scores emitted")
+        .tag("prior", Boolean.toString(prior)).register(registry);
   }
 
   /** Users forgotten by {@code user.retention.ms} in one expiry pass. */

@@ -158,6 +158,7 @@ final class ThreadBatch {
     }
     metrics.batchAge(Math.max(0, now - oldest));
     metrics.scored(rows.size(), Score.PRIOR_VERSION.equals(version));
+    metrics.scoresServed(version, probabilities);
     int offset = 0;
     for (MicroBatchBuffer b : parts) {
       int n = b.unscoredCount();

@@ -211,6 +211,8 @@ public final class RetrainService implements AutoCloseable {
     String liveVersion;
     double candidateAuc = Double.NaN;
     double liveAuc = Double.NaN;
+    double candidateLogLoss = Double.NaN;
+    double liveLogLoss = Double.NaN;
     FitResult fit;
     OnlineAuc online;
 
@@ -332,8 +334,7 @@ public final class RetrainService implements AutoCloseable {
       // the candidate as a scorer will load it: from its bytes, probe batch included
       float[] candidateScores = score(ModelBundle.fromBytes(fit.bundle().toBytes()), features);
       candidateAuc = Metrics.auc(labels, candidateScores);
-      double candidateLogLoss = Metrics.logLoss(labels, candidateScores);
-      double liveLogLoss = Double.NaN;
+      candidateLogLoss = Metrics.logLoss(labels, candidateScores);
       if (liveBundle != null) {
         try {
           float[] liveScores = score(liveBundle, features);
@@ -453,6 +454,8 @@ public final class RetrainService implements AutoCloseable {
           positiveRate,
           candidateAuc,
           liveAuc,
+          candidateLogLoss,
+          liveLogLoss,
           (System.nanoTime() - startNanos) / 1e9,
           reportDir);
     }
@@ -697,6 +700,8 @@ public final class RetrainService implements AutoCloseable {
                   0,
                   0,
                   0,
+                  Double.NaN,
+                  Double.NaN,
                   Double.NaN,
                   Double.NaN,
                   Double.NaN,

@@ -20,6 +20,8 @@ import java.util.Map;
  * @param positiveRate share of positives in the window (NaN when empty)
  * @param candidateAuc the candidate's validation AUC (NaN when none)
  * @param liveAuc the live model's AUC on the same rows (NaN when none)
+ * @param candidateLogLoss the candidate's validation log loss (NaN when none)
+ * @param liveLogLoss the live model's log loss on the same rows (NaN when none)
  * @param seconds wall time of the run
  * @param reportDir where its report is (null when none was written)
  */
@@ -35,6 +37,8 @@ public record RunResult(
     double positiveRate,
     double candidateAuc,
     double liveAuc,
+    double candidateLogLoss,
+    double liveLogLoss,
     double seconds,
     Path reportDir) {
 
@@ -78,6 +82,8 @@ public record RunResult(
     m.put("positive_rate", number(positiveRate));
     m.put("candidate_auc", number(candidateAuc));
     m.put("live_auc", number(liveAuc));
+    m.put("candidate_logloss", number(candidateLogLoss));
+    m.put("live_logloss", number(liveLogLoss));
     m.put("seconds", Math.round(seconds * 1000) / 1000.0);
     m.put("report", reportDir == null ? null : reportDir.toString());
     return m;
