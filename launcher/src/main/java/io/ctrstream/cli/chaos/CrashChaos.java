@@ -41,11 +41,12 @@ import org.apache.kafka.clients.producer.RecordMetadata;
  *       published for its impression; any other is mismatched.
  * </ul>
  *
- * <p>Each kill waits until the current scorer is ready and has committed scores of its own, so
- * every kill hits a scorer at work (with a transaction open most of the time: {@code
- * aborted_scores} counts the score records of aborted transactions, read_uncommitted minus
- * read_committed). The scorer serves the prior (no model is released), so every score is the same
- * number: the feedback check compares it all the same, and the counts are the point.
+ * <p>Each kill waits until the current scorer is ready and has committed scores of its own (a
+ * third of the impressions between two kills, at most 50), so every kill hits a scorer at work,
+ * often with a transaction open: {@code aborted_scores} counts the score records of aborted
+ * transactions (read_uncommitted minus read_committed). The scorer serves the prior (no model is
+ * released), so every score is the same number: the feedback check compares it all the same, and
+ * the counts are the point.
  */
 public final class CrashChaos {
   private static final String ID_PREFIX = "c";
@@ -212,10 +213,12 @@ public final class CrashChaos {
         }
         if (nextKill < killPoints.length && k + 1 >= killPoints[nextKill]) {
           producer.flush();
-          // Kill a scorer at work: ready, and with committed scores of its own since it started.
+          // Kill a scorer at work: ready, and with committed scores of its own since it started
+          // (a third of a segment, at most 50), so that it is scoring a stream, not starting.
+          int atWork = Math.max(1, Math.min(50, segment / 3));
           long deadline = System.nanoTime() + o.timeout().toNanos();
           while ((!scorer.alive() || scorer.get("/health/ready") != 200
-              || reader.scoreCount() <= scoresAtStart) && System.nanoTime() < deadline) {
+              || reader.scoreCount() < scoresAtStart + atWork) && System.nanoTime() < deadline) {
             Thread.sleep(50);
           }
           if (!scorer.alive()) {

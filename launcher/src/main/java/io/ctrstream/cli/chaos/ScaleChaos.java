@@ -41,8 +41,9 @@ import org.apache.kafka.clients.producer.RecordMetadata;
  * partitions while impressions (and ratings) flow; one is killed for good with SIGKILL a third of
  * the way through; once the survivor holds every partition a third scorer starts, and the last
  * third of the impressions is sent only once the partitions are spread over the two again.
- * Meanwhile {@code GET /users/{id}} is asked of every live instance for one user of each
- * partition, several times a second, by a client that does not follow redirects.
+ * From the moment both first scorers answer 200 for a user of every partition, {@code GET
+ * /users/{id}} is asked of every live instance for one user of each partition, several times a
+ * second, by a client that does not follow redirects.
  *
  * <p>Figures: lost, duplicated and unexpected scores and the feedback checks of {@code chaos crash}
  * (read_committed); partitions per instance before the kill, after it and after the join (who
@@ -209,15 +210,17 @@ public final class ScaleChaos {
           return figures(reader, Map.of(), Map.of(), Map.of(), List.of(), -1, -1, -1, -1, sent,
               rated, 0);
         }
-        poller = new Thread(this::poll, "chaos-users-poller");
-        poller.setDaemon(true);
-        poller.start();
         Map<Integer, String> before = awaitLayout("both scorers hold partitions",
             h -> h.size() == o.partitions() && holds(h, a) && holds(h, b));
         if (before == null) {
           return figures(reader, Map.of(), Map.of(), Map.of(), List.of(), -1, -1, -1, -1, sent,
               rated, 0);
         }
+        // Polling starts once every partition's user answers 200: before, a scorer that has not
+        // read the users topic yet rightly answers 404 for a user it has not seen.
+        poller = new Thread(this::poll, "chaos-users-poller");
+        poller.setDaemon(true);
+        poller.start();
         o.log().accept("partitions before: " + counts(before));
 
         // The sender: a steady stream; the last third waits until the third scorer took its share.
