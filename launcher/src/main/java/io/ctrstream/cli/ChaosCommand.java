@@ -3,8 +3,10 @@ package io.ctrstream.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ctrstream.cli.bench.ScoringBenchmark;
+import io.ctrstream.cli.chaos.CrashChaos;
 import io.ctrstream.cli.chaos.HostileCorpus;
 import io.ctrstream.cli.chaos.InputChaos;
+import io.ctrstream.cli.chaos.ScaleChaos;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -20,8 +22,9 @@ import picocli.CommandLine.Option;
 @Command(
     name = "chaos",
     mixinStandardHelpOptions = true,
-    description = "Chaos checks of the scorer: input, memory.",
-    subcommands = {ChaosCommand.Input.class, ChaosMemoryCommand.class})
+    description = "Chaos checks of the scorer: input, crash, scale, memory.",
+    subcommands = {ChaosCommand.Input.class, ChaosCommand.Crash.class, ChaosCommand.Scale.class,
+        ChaosMemoryCommand.class})
 public final class ChaosCommand implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -162,6 +165,314 @@ public final class ChaosCommand implements Runnable {
           f.refused(), f.notSent(), f.seconds());
       f.problems().forEach(p -> err.println("  FAILED " + p));
       err.println(f.passed() ? "chaos input: PASSED" : "chaos input: FAILED");
+      System.out.println(json.writeValueAsString(out));
+      return f.passed() ? 0 : 1;
+    }
+  }
+
+  /**
+   * {@code ./ctr chaos crash}: a {@code ctr serve} child process SIGKILLed {@code --kills} times
+   * while impressions and ratings flow, restarted each time on its state directory ({@link
+   * CrashChaos}). One JSON line on stdout, a summary and progress on stderr; exit 0 when nothing
+   * was lost, duplicated or mismatched, 1 otherwise, 2 on bad options.
+   */
+  @Command(
+      name = "crash",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Runs a scorer (ctr serve) as a child process and kills it with SIGKILL --kills times while"
+            + " --impressions impressions (and a rating for every --ratings-every-th) are"
+            + " published, restarting it each time on the same state directory; then reads"
+            + " scores and feedback read_committed and counts impressions lost (no score),"
+            + " duplicated (more than one score) and feedback mismatched (missing, duplicated,"
+            + " or not the score published for its impression).",
+        "One JSON line of figures on stdout; exit 0 when all counts are 0, 1 otherwise."
+      })
+  static final class Crash implements Callable<Integer> {
+    @Option(names = "--impressions", defaultValue = "3000",
+        description = "Impressions to publish. Default: ${DEFAULT-VALUE}.")
+    int impressions;
+
+    @Option(names = "--kills", defaultValue = "3",
+        description = "SIGKILLs of the scorer, spread over the run. Default: ${DEFAULT-VALUE}.")
+    int kills;
+
+    @Option(names = "--ratings-every", defaultValue = "4",
+        description = "A rating follows every n-th impression (0: none). Default: ${DEFAULT-VALUE}.")
+    int ratingsEvery;
+
+    @Option(names = "--rate", defaultValue = "150",
+        description = "Impressions published per second. Default: ${DEFAULT-VALUE}.")
+    double rate;
+
+    @Option(names = "--users", defaultValue = "50", description = "Default: ${DEFAULT-VALUE}.")
+    int users;
+
+    @Option(names = "--movies", defaultValue = "200", description = "Default: ${DEFAULT-VALUE}.")
+    int movies;
+
+    @Option(names = "--partitions", defaultValue = "4",
+        description = "Partitions of the user-keyed topics. Default: ${DEFAULT-VALUE}.")
+    int partitions;
+
+    @Option(names = "--session-timeout-ms", defaultValue = "6000",
+        description = "The scorer's consumer session timeout: how long the group waits for a"
+            + " killed member (Kafka's default is 45000; 6000 is the broker's minimum)."
+            + " Default: ${DEFAULT-VALUE}.")
+    long sessionTimeoutMs;
+
+    @Option(names = "--timeout-s", defaultValue = "120",
+        description = "Longest wait for the scorer to become ready, and for the last scores."
+            + " Default: ${DEFAULT-VALUE}.")
+    long timeoutSeconds;
+
+    @Option(names = "--settle-ms", defaultValue = "2000",
+        description = "How long to read on once everything expected arrived (late duplicates)."
+            + " Default: ${DEFAULT-VALUE}.")
+    long settleMs;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Default: ${DEFAULT-VALUE}.")
+    long seed;
+
+    @Option(names = "--work-dir", paramLabel = "DIR",
+        description = "State, settings and scorer logs go here (kept). Default: a temporary"
+            + " directory, deleted when the run passes.")
+    Path workDir;
+
+    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT",
+        description = "Run against this running cluster instead of a broker started in this"
+            + " process. Topics get a prefix unique to the run (ctr-chaos-crash-<ms>-) and are"
+            + " deleted at the end.")
+    String bootstrapServers;
+
+    @Option(names = "--kafka-properties", paramLabel = "FILE",
+        description = "Kafka client properties (security.protocol, sasl.*, ssl.*) for --bootstrap-servers.")
+    Path kafkaProperties;
+
+    @Option(names = "--replication-factor", paramLabel = "N",
+        description = "Replicas of each topic on --bootstrap-servers (default: min(3, brokers)).")
+    Short replicationFactor;
+
+    @Override
+    public Integer call() throws Exception {
+      CrashChaos chaos;
+      try {
+        chaos = new CrashChaos(new CrashChaos.Options(impressions, kills, ratingsEvery, users, movies,
+            rate, partitions, sessionTimeoutMs, Duration.ofSeconds(Math.max(1, timeoutSeconds)),
+            Duration.ofMillis(Math.max(0, settleMs)), seed, bootstrapServers, kafkaProperties,
+            Optional.ofNullable(replicationFactor), workDir,
+            line -> System.err.println("chaos crash: " + line)));
+      } catch (IllegalArgumentException e) {
+        System.err.println("ctr chaos crash: " + e.getMessage());
+        return 2;
+      }
+      PrintStream stdout = System.out;
+      CrashChaos.Figures f;
+      try {
+        System.setOut(System.err);
+        f = chaos.run();
+      } finally {
+        System.setOut(stdout);
+      }
+      ObjectMapper json = new ObjectMapper();
+      ObjectNode out = json.createObjectNode();
+      out.put("passed", f.passed());
+      out.put("impressions", f.impressions());
+      out.put("ratings", f.ratings());
+      out.put("not_sent", f.notSent());
+      out.put("kills", f.kills());
+      out.put("scores", f.scores());
+      out.put("scored", f.scored());
+      out.put("lost", f.lost());
+      out.put("duplicated", f.duplicated());
+      out.put("unexpected", f.unexpected());
+      out.put("feedback", f.feedback());
+      out.put("feedback_lost", f.feedbackLost());
+      out.put("feedback_duplicated", f.feedbackDuplicated());
+      out.put("mismatched", f.mismatched());
+      out.put("aborted_scores", f.abortedScores());
+      var killsJson = out.putArray("kill_list");
+      for (CrashChaos.Kill k : f.killList()) {
+        killsJson.addObject().put("at_ms", k.atMs()).put("sent", k.sent()).put("pid", k.pid())
+            .put("first_score_after_ms", k.firstScoreAfterMs());
+      }
+      out.put("seconds", f.seconds());
+      out.put("broker", f.broker());
+      out.putPOJO("problems", f.problems());
+      PrintStream err = System.err;
+      err.printf(Locale.ROOT, "%nscorer killed %d times (SIGKILL), restarted on its state directory;"
+          + " first score after each kill: %s ms%n", f.kills(),
+          f.killList().stream().map(k -> Long.toString(k.firstScoreAfterMs())).toList());
+      err.printf(Locale.ROOT, "impressions: %d sent, %d scored, %d lost, %d duplicated, %d"
+              + " unexpected; %d score records of aborted transactions%n", f.impressions(),
+          f.scored(), f.lost(), f.duplicated(), f.unexpected(), f.abortedScores());
+      err.printf(Locale.ROOT, "ratings: %d sent, %d feedback records, %d lost, %d duplicated, %d"
+              + " mismatched; %.1f s%n", f.ratings(), f.feedback(), f.feedbackLost(),
+          f.feedbackDuplicated(), f.mismatched(), f.seconds());
+      f.problems().forEach(p -> err.println("  FAILED " + p));
+      if (!f.passed()) {
+        err.println("state, settings and scorer logs kept in " + f.workDir());
+      }
+      err.println(f.passed() ? "chaos crash: PASSED" : "chaos crash: FAILED");
+      System.out.println(json.writeValueAsString(out));
+      return f.passed() ? 0 : 1;
+    }
+  }
+
+  /**
+   * {@code ./ctr chaos scale}: two scorer processes share the partitions, one is killed for good,
+   * a third joins ({@link ScaleChaos}). One JSON line on stdout, a summary and progress on stderr;
+   * exit 0 when nothing was lost or duplicated, the partitions moved and spread again and {@code
+   * /users/{id}} answered throughout, 1 otherwise, 2 on bad options.
+   */
+  @Command(
+      name = "scale",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Starts two scorers (ctr serve child processes, one application id), kills one with"
+            + " SIGKILL a third of the way through the impressions, checks that the survivor takes"
+            + " its partitions, starts a third and checks that the partitions spread again, while"
+            + " GET /users/{id} is asked of every live instance; then counts lost and duplicated"
+            + " scores (read_committed) and measures the fail-over time.",
+        "One JSON line of figures on stdout; exit 0 when every check passes, 1 otherwise."
+      })
+  static final class Scale implements Callable<Integer> {
+    @Option(names = "--standby-replicas", defaultValue = "0",
+        description = "The scorers' standby.replicas. Default: ${DEFAULT-VALUE}.")
+    int standbyReplicas;
+
+    @Option(names = "--impressions", defaultValue = "3000",
+        description = "Impressions to publish. Default: ${DEFAULT-VALUE}.")
+    int impressions;
+
+    @Option(names = "--ratings-every", defaultValue = "4",
+        description = "A rating follows every n-th impression (0: none). Default: ${DEFAULT-VALUE}.")
+    int ratingsEvery;
+
+    @Option(names = "--rate", defaultValue = "100",
+        description = "Impressions published per second. Default: ${DEFAULT-VALUE}.")
+    double rate;
+
+    @Option(names = "--users", defaultValue = "60", description = "Default: ${DEFAULT-VALUE}.")
+    int users;
+
+    @Option(names = "--movies", defaultValue = "200", description = "Default: ${DEFAULT-VALUE}.")
+    int movies;
+
+    @Option(names = "--partitions", defaultValue = "6",
+        description = "Partitions of the user-keyed topics. Default: ${DEFAULT-VALUE}.")
+    int partitions;
+
+    @Option(names = "--session-timeout-ms", defaultValue = "6000",
+        description = "The scorers' consumer session timeout: how long the group waits for the"
+            + " killed member (Kafka's default is 45000; 6000 is the broker's minimum)."
+            + " Default: ${DEFAULT-VALUE}.")
+    long sessionTimeoutMs;
+
+    @Option(names = "--timeout-s", defaultValue = "120",
+        description = "Longest wait for each step (ready, partitions moved, last scores)."
+            + " Default: ${DEFAULT-VALUE}.")
+    long timeoutSeconds;
+
+    @Option(names = "--settle-ms", defaultValue = "2000",
+        description = "How long to read on once everything expected arrived. Default: ${DEFAULT-VALUE}.")
+    long settleMs;
+
+    @Option(names = "--work-dir", paramLabel = "DIR",
+        description = "State, settings and scorer logs go here (kept). Default: a temporary"
+            + " directory, deleted when the run passes.")
+    Path workDir;
+
+    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT",
+        description = "Run against this running cluster instead of a broker started in this"
+            + " process. Topics get a prefix unique to the run (ctr-chaos-scale-<ms>-) and are"
+            + " deleted at the end.")
+    String bootstrapServers;
+
+    @Option(names = "--kafka-properties", paramLabel = "FILE",
+        description = "Kafka client properties (security.protocol, sasl.*, ssl.*) for --bootstrap-servers.")
+    Path kafkaProperties;
+
+    @Option(names = "--replication-factor", paramLabel = "N",
+        description = "Replicas of each topic on --bootstrap-servers (default: min(3, brokers)).")
+    Short replicationFactor;
+
+    @Override
+    public Integer call() throws Exception {
+      ScaleChaos chaos;
+      try {
+        chaos = new ScaleChaos(new ScaleChaos.Options(impressions, standbyReplicas, ratingsEvery,
+            users, movies, rate, partitions, sessionTimeoutMs,
+            Duration.ofSeconds(Math.max(1, timeoutSeconds)), Duration.ofMillis(Math.max(0, settleMs)),
+            bootstrapServers, kafkaProperties, Optional.ofNullable(replicationFactor), workDir,
+            line -> System.err.println("chaos scale: " + line)));
+      } catch (IllegalArgumentException e) {
+        System.err.println("ctr chaos scale: " + e.getMessage());
+        return 2;
+      }
+      PrintStream stdout = System.out;
+      ScaleChaos.Figures f;
+      try {
+        System.setOut(System.err);
+        f = chaos.run();
+      } finally {
+        System.setOut(stdout);
+      }
+      ObjectMapper json = new ObjectMapper();
+      ObjectNode out = json.createObjectNode();
+      out.put("passed", f.passed());
+      out.put("standby_replicas", f.standbyReplicas());
+      out.put("impressions", f.impressions());
+      out.put("ratings", f.ratings());
+      out.put("not_sent", f.notSent());
+      out.put("scored", f.scored());
+      out.put("lost", f.lost());
+      out.put("duplicated", f.duplicated());
+      out.put("unexpected", f.unexpected());
+      out.put("feedback", f.feedback());
+      out.put("feedback_lost", f.feedbackLost());
+      out.put("feedback_duplicated", f.feedbackDuplicated());
+      out.put("mismatched", f.mismatched());
+      out.putPOJO("partitions_before", f.partitionsBefore());
+      out.putPOJO("partitions_after_kill", f.partitionsAfterKill());
+      out.putPOJO("partitions_after_join", f.partitionsAfterJoin());
+      out.putPOJO("moved_partitions", f.movedPartitions());
+      out.put("failover_ms", f.failoverMs());
+      out.put("kill_to_first_score_ms", f.killToFirstScoreMs());
+      out.put("takeover_ms", f.takeoverMs());
+      out.put("join_ms", f.joinMs());
+      ScaleChaos.UsersEndpoint u = f.users();
+      out.put("users_endpoint_ok", u.failures() == 0);
+      out.put("users_requests", u.requests());
+      out.put("users_200", u.ok200());
+      out.put("users_307", u.redirects307());
+      out.put("users_307_to_killed", u.redirectsToKilled());
+      out.put("users_503", u.unavailable503());
+      out.put("users_failures", u.failures());
+      out.put("seconds", f.seconds());
+      out.put("broker", f.broker());
+      out.putPOJO("problems", f.problems());
+      PrintStream err = System.err;
+      err.printf(Locale.ROOT, "%nstandby.replicas %d; partitions before %s, after the kill %s, after"
+              + " the join %s; moved %s%n", f.standbyReplicas(), f.partitionsBefore(),
+          f.partitionsAfterKill(), f.partitionsAfterJoin(), f.movedPartitions());
+      err.printf(Locale.ROOT, "fail-over: %d ms from the last score of the moved partitions before"
+              + " the kill to the first after it (%d ms from the kill); survivor held every"
+              + " partition %d ms after the kill; third scorer had its share %d ms after its"
+              + " start%n", f.failoverMs(), f.killToFirstScoreMs(), f.takeoverMs(), f.joinMs());
+      err.printf(Locale.ROOT, "impressions: %d sent, %d scored, %d lost, %d duplicated, %d"
+              + " unexpected; ratings: %d sent, %d feedback, %d lost, %d duplicated, %d"
+              + " mismatched%n", f.impressions(), f.scored(), f.lost(), f.duplicated(),
+          f.unexpected(), f.ratings(), f.feedback(), f.feedbackLost(), f.feedbackDuplicated(),
+          f.mismatched());
+      err.printf(Locale.ROOT, "/users/{id}: %d requests, %d x 200, %d x 307 (%d to the killed"
+              + " instance), %d x 503, %d failures; %.1f s%n", u.requests(), u.ok200(),
+          u.redirects307(), u.redirectsToKilled(), u.unavailable503(), u.failures(), f.seconds());
+      f.problems().forEach(p -> err.println("  FAILED " + p));
+      if (!f.passed()) {
+        err.println("state, settings and scorer logs kept in " + f.workDir());
+      }
+      err.println(f.passed() ? "chaos scale: PASSED" : "chaos scale: FAILED");
       System.out.println(json.writeValueAsString(out));
       return f.passed() ? 0 : 1;
     }
