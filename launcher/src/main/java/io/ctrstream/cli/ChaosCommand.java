@@ -1,10 +1,12 @@
 package io.ctrstream.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ctrstream.cli.bench.ScoringBenchmark;
 import io.ctrstream.cli.chaos.HostileCorpus;
 import io.ctrstream.cli.chaos.InputChaos;
+import io.ctrstream.cli.chaos.ModelChaos;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -22,8 +24,8 @@ import picocli.CommandLine.Option;
 @Command(
     name = "chaos",
     mixinStandardHelpOptions = true,
-    description = "Chaos checks of the scorer: input.",
-    subcommands = {ChaosCommand.Input.class})
+    description = "Chaos checks of the scorer: input, model.",
+    subcommands = {ChaosCommand.Input.class, ChaosCommand.Model.class})
 public final class ChaosCommand implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -164,6 +166,158 @@ public final class ChaosCommand implements Runnable {
           f.refused(), f.notSent(), f.seconds());
       f.problems().forEach(p -> err.println("  FAILED " + p));
       err.println(f.passed() ? "chaos input: PASSED" : "chaos input: FAILED");
+      System.out.println(json.writeValueAsString(out));
+      return f.passed() ? 0 : 1;
+    }
+  }
+
+  /**
+   * {@code ./ctr chaos model}: bad model releases while impressions are scored, then a valid one
+   * ({@link ModelChaos}). One JSON line of figures on stdout, a summary and progress on stderr;
+   * exit 0 when every check passed, 1 when one failed, 2 on bad options.
+   */
+  @Command(
+      name = "model",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Publishes model releases while a steady stream of impressions is scored by a scorer"
+            + " started in this process (signed releases required, an allowed bundle directory,"
+            + " a small bundle bound): a valid release, then bad ones (corrupt, truncated, wrong"
+            + " sha256, unsigned, signed by another key, NaN weights, another feature layout,"
+            + " oversized, a bundle URI outside the allowed directory, not a release), then a"
+            + " second valid one, and checks: each bad release refused with its reason, the first"
+            + " model serving meanwhile, the second swapped in with no impression waiting longer"
+            + " than batch.max.wait.ms + commit.interval.ms + --latency-slack-ms for its score (or"
+            + " the steady phase's longest wait + batch.max.wait.ms, if longer), every impression"
+            + " scored once.",
+        "One JSON line of figures on stdout; exit 0 when all checks pass, 1 when one fails."
+      })
+  static final class Model implements Callable<Integer> {
+    @Option(names = "--rate", defaultValue = "50",
+        description = "Impressions per second, throughout. Default: ${DEFAULT-VALUE}.")
+    int rate;
+
+    @Option(names = "--users", defaultValue = "50", description = "Default: ${DEFAULT-VALUE}.")
+    int users;
+
+    @Option(names = "--movies", defaultValue = "100", description = "Default: ${DEFAULT-VALUE}.")
+    int movies;
+
+    @Option(names = "--steady-s", defaultValue = "5",
+        description = "Seconds of scoring with the first model before the bad releases (the"
+            + " latency baseline). Default: ${DEFAULT-VALUE}.")
+    long steadySeconds;
+
+    @Option(names = "--after-swap-s", defaultValue = "3",
+        description = "Seconds of scoring once the second valid release is served."
+            + " Default: ${DEFAULT-VALUE}.")
+    long afterSwapSeconds;
+
+    @Option(names = "--step-timeout-s", defaultValue = "60",
+        description = "Longest wait for one release to be refused or served. Default: ${DEFAULT-VALUE}.")
+    long stepTimeoutSeconds;
+
+    @Option(names = "--timeout-s", defaultValue = "120",
+        description = "Longest wait for the scorer to start and for the last scores."
+            + " Default: ${DEFAULT-VALUE}.")
+    long timeoutSeconds;
+
+    @Option(names = "--latency-slack-ms", defaultValue = "1000",
+        description = "What the swap's latency bound allows beyond batch.max.wait.ms +"
+            + " commit.interval.ms (send, transaction commit, read). Default: ${DEFAULT-VALUE}.")
+    long latencySlackMs;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Default: ${DEFAULT-VALUE}.")
+    long seed;
+
+    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT",
+        description = "Run against this running cluster instead of a broker started in this"
+            + " process. Topics get a prefix unique to the run (ctr-chaos-<ms>-) and are deleted"
+            + " at the end.")
+    String bootstrapServers;
+
+    @Option(names = "--kafka-properties", paramLabel = "FILE",
+        description = "Kafka client properties (security.protocol, sasl.*, ssl.*) for --bootstrap-servers.")
+    Path kafkaProperties;
+
+    @Option(names = "--replication-factor", paramLabel = "N",
+        description = "Replicas of each topic on --bootstrap-servers (default: min(3, brokers)).")
+    Short replicationFactor;
+
+    @Option(names = "--no-progress", description = "Do not draw progress bars.")
+    boolean noProgress;
+
+    @Override
+    public Integer call() throws Exception {
+      ModelChaos chaos;
+      try {
+        chaos = new ModelChaos(new ModelChaos.Options(rate, users, movies,
+            Duration.ofSeconds(steadySeconds), Duration.ofSeconds(afterSwapSeconds),
+            Duration.ofSeconds(stepTimeoutSeconds), Duration.ofSeconds(timeoutSeconds),
+            latencySlackMs, seed, bootstrapServers, kafkaProperties,
+            Optional.ofNullable(replicationFactor),
+            noProgress ? ScoringBenchmark.Progress.NONE : new Bar()));
+      } catch (IllegalArgumentException e) {
+        System.err.println("ctr chaos model: " + e.getMessage());
+        return 2;
+      }
+      PrintStream stdout = System.out;
+      ModelChaos.Figures f;
+      try {
+        System.setOut(System.err);
+        f = chaos.run();
+      } finally {
+        System.setOut(stdout);
+      }
+      ObjectMapper json = new ObjectMapper();
+      ObjectNode out = json.createObjectNode();
+      out.put("passed", f.passed());
+      ArrayNode bad = out.putArray("bad_releases");
+      for (ModelChaos.BadRelease b : f.badReleases()) {
+        bad.addObject().put("kind", b.kind()).put("expected", b.expected()).put("reason", b.seen())
+            .put("ok", b.ok());
+      }
+      out.put("version_before", f.versionBefore());
+      out.put("version_during", f.versionDuring());
+      out.put("version_after", f.versionAfter());
+      out.put("scores_during_bad", f.scoresDuringBad());
+      out.put("other_version_during_bad", f.otherVersionDuringBad());
+      out.put("swap_seconds", f.swapSeconds());
+      out.put("swap_max_latency_ms", f.swapMaxLatencyMs());
+      out.put("latency_bound_ms", f.latencyBoundMs());
+      out.put("baseline_max_latency_ms", f.baselineMaxLatencyMs());
+      out.put("bad_max_latency_ms", f.badMaxLatencyMs());
+      out.put("warmup_seconds", f.warmupSeconds());
+      out.put("impressions_sent", f.impressionsSent());
+      out.put("scored", f.scored());
+      out.put("lost", f.lost());
+      out.put("duplicates", f.duplicates());
+      out.put("threads_died", f.threadsDied());
+      out.put("follower_alive", f.followerAlive());
+      out.put("state", f.state());
+      out.put("ready", f.ready());
+      out.put("seconds", f.seconds());
+      out.put("broker", f.broker());
+      out.putPOJO("problems", f.problems());
+      PrintStream err = System.err;
+      err.println();
+      for (ModelChaos.BadRelease b : f.badReleases()) {
+        err.printf(Locale.ROOT, "  %-24s refused as %-12s (expected %s)%s%n", b.kind(), b.seen(),
+            b.expected(), b.ok() ? "" : "  WRONG");
+      }
+      err.printf(Locale.ROOT, "served: %s before, %s after the bad releases (%d impressions scored"
+              + " meanwhile, %d by another model), %s at the end%n", f.versionBefore(),
+          f.versionDuring(), f.scoresDuringBad(), f.otherVersionDuringBad(), f.versionAfter());
+      err.printf(Locale.ROOT, "swap: served %.2f s after publishing; longest wait for a score around"
+              + " it %d ms (bound %d ms; steady %d ms, during the bad releases %d ms; warm-up of"
+              + " %.1f s not measured)%n", f.swapSeconds(), f.swapMaxLatencyMs(),
+          f.latencyBoundMs(), f.baselineMaxLatencyMs(), f.badMaxLatencyMs(), f.warmupSeconds());
+      err.printf(Locale.ROOT, "impressions: %d sent, %d scored, %d lost, %d scored twice; %d stream"
+              + " threads died, follower %s, %s, %s; %.1f s%n", f.impressionsSent(), f.scored(),
+          f.lost(), f.duplicates(), f.threadsDied(), f.followerAlive() ? "alive" : "DEAD", f.state(),
+          f.ready() ? "ready" : "NOT ready", f.seconds());
+      f.problems().forEach(p -> err.println("  FAILED " + p));
+      err.println(f.passed() ? "chaos model: PASSED" : "chaos model: FAILED");
       System.out.println(json.writeValueAsString(out));
       return f.passed() ? 0 : 1;
     }
