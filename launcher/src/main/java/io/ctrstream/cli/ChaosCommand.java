@@ -7,6 +7,7 @@ import io.ctrstream.cli.bench.ScoringBenchmark;
 import io.ctrstream.cli.chaos.HostileCorpus;
 import io.ctrstream.cli.chaos.InputChaos;
 import io.ctrstream.cli.chaos.ModelChaos;
+import io.ctrstream.cli.chaos.StateChaos;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -24,8 +25,8 @@ import picocli.CommandLine.Option;
 @Command(
     name = "chaos",
     mixinStandardHelpOptions = true,
-    description = "Chaos checks of the scorer: input, model.",
-    subcommands = {ChaosCommand.Input.class, ChaosCommand.Model.class})
+    description = "Chaos checks of the scorer: input, model, state.",
+    subcommands = {ChaosCommand.Input.class, ChaosCommand.Model.class, ChaosCommand.State.class})
 public final class ChaosCommand implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -318,6 +319,119 @@ public final class ChaosCommand implements Runnable {
           f.ready() ? "ready" : "NOT ready", f.seconds());
       f.problems().forEach(p -> err.println("  FAILED " + p));
       err.println(f.passed() ? "chaos model: PASSED" : "chaos model: FAILED");
+      System.out.println(json.writeValueAsString(out));
+      return f.passed() ? 0 : 1;
+    }
+  }
+
+  /**
+   * {@code ./ctr chaos state}: a scorer's local state wiped between two runs of the same
+   * impressions ({@link StateChaos}). One JSON line of figures on stdout, a summary and progress
+   * on stderr; exit 0 when every check passed, 1 when one failed, 2 on bad options.
+   */
+  @Command(
+      name = "state",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Scores a workload (each user's ratings, then impressions) with a scorer started in this"
+            + " process and a small real DIEN model, stops it, deletes its state directory and"
+            + " starts a new one, which restores its state from the changelog topics; checks that"
+            + " each user's state reads the same and that the same (user, movie) impressions, sent"
+            + " again with new ids, get the same scores.",
+        "One JSON line of figures on stdout; exit 0 when all checks pass, 1 when one fails."
+      })
+  static final class State implements Callable<Integer> {
+    @Option(names = "--users", defaultValue = "50", description = "Default: ${DEFAULT-VALUE}.")
+    int users;
+
+    @Option(names = "--movies", defaultValue = "100", description = "Default: ${DEFAULT-VALUE}.")
+    int movies;
+
+    @Option(names = "--ratings-per-user", defaultValue = "20",
+        description = "Ratings of distinct movies per user, sent first. Default: ${DEFAULT-VALUE}.")
+    int ratingsPerUser;
+
+    @Option(names = "--impressions", defaultValue = "500",
+        description = "Distinct (user, movie) impressions scored before the wipe and again after."
+            + " Default: ${DEFAULT-VALUE}.")
+    int impressions;
+
+    @Option(names = "--timeout-s", defaultValue = "120",
+        description = "Longest wait of each phase. Default: ${DEFAULT-VALUE}.")
+    long timeoutSeconds;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Default: ${DEFAULT-VALUE}.")
+    long seed;
+
+    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT",
+        description = "Run against this running cluster instead of a broker started in this"
+            + " process. Topics get a prefix unique to the run (ctr-chaos-<ms>-) and are deleted"
+            + " at the end.")
+    String bootstrapServers;
+
+    @Option(names = "--kafka-properties", paramLabel = "FILE",
+        description = "Kafka client properties (security.protocol, sasl.*, ssl.*) for --bootstrap-servers.")
+    Path kafkaProperties;
+
+    @Option(names = "--replication-factor", paramLabel = "N",
+        description = "Replicas of each topic on --bootstrap-servers (default: min(3, brokers)).")
+    Short replicationFactor;
+
+    @Option(names = "--no-progress", description = "Do not draw progress bars.")
+    boolean noProgress;
+
+    @Override
+    public Integer call() throws Exception {
+      StateChaos chaos;
+      try {
+        chaos = new StateChaos(new StateChaos.Options(users, movies, ratingsPerUser, impressions,
+            Duration.ofSeconds(Math.max(1, timeoutSeconds)), seed, bootstrapServers,
+            kafkaProperties, Optional.ofNullable(replicationFactor),
+            noProgress ? ScoringBenchmark.Progress.NONE : new Bar()));
+      } catch (IllegalArgumentException e) {
+        System.err.println("ctr chaos state: " + e.getMessage());
+        return 2;
+      }
+      PrintStream stdout = System.out;
+      StateChaos.Figures f;
+      try {
+        System.setOut(System.err);
+        f = chaos.run();
+      } finally {
+        System.setOut(stdout);
+      }
+      ObjectMapper json = new ObjectMapper();
+      ObjectNode out = json.createObjectNode();
+      out.put("passed", f.passed());
+      out.put("ratings_sent", f.ratingsSent());
+      out.put("users_compared", f.usersCompared());
+      out.put("state_mismatches", f.stateMismatches());
+      out.put("impressions_compared", f.impressionsCompared());
+      out.put("score_mismatches", f.scoreMismatches());
+      out.put("max_score_difference", f.maxScoreDifference());
+      out.put("restore_seconds", f.restoreSeconds());
+      out.put("assignment_seconds", f.assignmentSeconds());
+      out.put("restored_records", f.restoredRecords());
+      out.put("version_before", f.versionBefore());
+      out.put("version_after", f.versionAfter());
+      out.put("threads_died", f.threadsDied());
+      out.put("state", f.state());
+      out.put("ready", f.ready());
+      out.put("seconds", f.seconds());
+      out.put("broker", f.broker());
+      out.putPOJO("problems", f.problems());
+      PrintStream err = System.err;
+      err.printf(Locale.ROOT, "%nstate: %d users compared after the wipe, %d differ; restored %d"
+              + " changelog records, RUNNING %.2f s after the start (%.2f s of them waiting for"
+              + " the partitions)%n", f.usersCompared(), f.stateMismatches(), f.restoredRecords(),
+          f.restoreSeconds(), f.assignmentSeconds());
+      err.printf(Locale.ROOT, "scores: %d (user, movie) impressions compared, %d differ (largest"
+              + " difference %.2g); model %s before, %s after%n", f.impressionsCompared(),
+          f.scoreMismatches(), f.maxScoreDifference(), f.versionBefore(), f.versionAfter());
+      err.printf(Locale.ROOT, "scorer: %d stream threads died, %s, %s; %.1f s%n", f.threadsDied(),
+          f.state(), f.ready() ? "ready" : "NOT ready", f.seconds());
+      f.problems().forEach(p -> err.println("  FAILED " + p));
+      err.println(f.passed() ? "chaos state: PASSED" : "chaos state: FAILED");
       System.out.println(json.writeValueAsString(out));
       return f.passed() ? 0 : 1;
     }
