@@ -1,12 +1,15 @@
 package io.ctrstream.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ctrstream.cli.bench.ScoringBenchmark;
 import io.ctrstream.cli.chaos.CrashChaos;
 import io.ctrstream.cli.chaos.HostileCorpus;
 import io.ctrstream.cli.chaos.InputChaos;
+import io.ctrstream.cli.chaos.ModelChaos;
 import io.ctrstream.cli.chaos.ScaleChaos;
+import io.ctrstream.cli.chaos.StateChaos;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -22,9 +25,9 @@ import picocli.CommandLine.Option;
 @Command(
     name = "chaos",
     mixinStandardHelpOptions = true,
-    description = "Chaos checks of the scorer: input, crash, scale, memory.",
-    subcommands = {ChaosCommand.Input.class, ChaosCommand.Crash.class, ChaosCommand.Scale.class,
-        ChaosMemoryCommand.class})
+    description = "Chaos checks of the scorer: input, model, state, crash, scale, memory.",
+    subcommands = {ChaosCommand.Input.class, ChaosCommand.Model.class, ChaosCommand.State.class,
+        ChaosCommand.Crash.class, ChaosCommand.Scale.class, ChaosMemoryCommand.class})
 public final class ChaosCommand implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -473,6 +476,271 @@ public final class ChaosCommand implements Runnable {
         err.println("state, settings and scorer logs kept in " + f.workDir());
       }
       err.println(f.passed() ? "chaos scale: PASSED" : "chaos scale: FAILED");
+      System.out.println(json.writeValueAsString(out));
+      return f.passed() ? 0 : 1;
+    }
+  }
+
+  /**
+   * {@code ./ctr chaos model}: bad model releases while impressions are scored, then a valid one
+   * ({@link ModelChaos}). One JSON line of figures on stdout, a summary and progress on stderr;
+   * exit 0 when every check passed, 1 when one failed, 2 on bad options.
+   */
+  @Command(
+      name = "model",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Publishes model releases while a steady stream of impressions is scored by a scorer"
+            + " started in this process (signed releases required, an allowed bundle directory,"
+            + " a small bundle bound): a valid release, then bad ones (corrupt, truncated, wrong"
+            + " sha256, unsigned, signed by another key, NaN weights, another feature layout,"
+            + " oversized, a bundle URI outside the allowed directory, not a release), then a"
+            + " second valid one, and checks: each bad release refused with its reason, the first"
+            + " model serving meanwhile, the second swapped in with no impression waiting longer"
+            + " than batch.max.wait.ms + commit.interval.ms + --latency-slack-ms for its score (or"
+            + " the steady phase's longest wait + batch.max.wait.ms, if longer), every impression"
+            + " scored once.",
+        "One JSON line of figures on stdout; exit 0 when all checks pass, 1 when one fails."
+      })
+  static final class Model implements Callable<Integer> {
+    @Option(names = "--rate", defaultValue = "50",
+        description = "Impressions per second, throughout. Default: ${DEFAULT-VALUE}.")
+    int rate;
+
+    @Option(names = "--users", defaultValue = "50", description = "Default: ${DEFAULT-VALUE}.")
+    int users;
+
+    @Option(names = "--movies", defaultValue = "100", description = "Default: ${DEFAULT-VALUE}.")
+    int movies;
+
+    @Option(names = "--steady-s", defaultValue = "5",
+        description = "Seconds of scoring with the first model before the bad releases (the"
+            + " latency baseline). Default: ${DEFAULT-VALUE}.")
+    long steadySeconds;
+
+    @Option(names = "--after-swap-s", defaultValue = "3",
+        description = "Seconds of scoring once the second valid release is served."
+            + " Default: ${DEFAULT-VALUE}.")
+    long afterSwapSeconds;
+
+    @Option(names = "--step-timeout-s", defaultValue = "60",
+        description = "Longest wait for one release to be refused or served. Default: ${DEFAULT-VALUE}.")
+    long stepTimeoutSeconds;
+
+    @Option(names = "--timeout-s", defaultValue = "120",
+        description = "Longest wait for the scorer to start and for the last scores."
+            + " Default: ${DEFAULT-VALUE}.")
+    long timeoutSeconds;
+
+    @Option(names = "--latency-slack-ms", defaultValue = "1000",
+        description = "What the swap's latency bound allows beyond batch.max.wait.ms +"
+            + " commit.interval.ms (send, transaction commit, read). Default: ${DEFAULT-VALUE}.")
+    long latencySlackMs;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Default: ${DEFAULT-VALUE}.")
+    long seed;
+
+    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT",
+        description = "Run against this running cluster instead of a broker started in this"
+            + " process. Topics get a prefix unique to the run (ctr-chaos-<ms>-) and are deleted"
+            + " at the end.")
+    String bootstrapServers;
+
+    @Option(names = "--kafka-properties", paramLabel = "FILE",
+        description = "Kafka client properties (security.protocol, sasl.*, ssl.*) for --bootstrap-servers.")
+    Path kafkaProperties;
+
+    @Option(names = "--replication-factor", paramLabel = "N",
+        description = "Replicas of each topic on --bootstrap-servers (default: min(3, brokers)).")
+    Short replicationFactor;
+
+    @Option(names = "--no-progress", description = "Do not draw progress bars.")
+    boolean noProgress;
+
+    @Override
+    public Integer call() throws Exception {
+      ModelChaos chaos;
+      try {
+        chaos = new ModelChaos(new ModelChaos.Options(rate, users, movies,
+            Duration.ofSeconds(steadySeconds), Duration.ofSeconds(afterSwapSeconds),
+            Duration.ofSeconds(stepTimeoutSeconds), Duration.ofSeconds(timeoutSeconds),
+            latencySlackMs, seed, bootstrapServers, kafkaProperties,
+            Optional.ofNullable(replicationFactor),
+            noProgress ? ScoringBenchmark.Progress.NONE : new BenchScoringCommand.Bar()));
+      } catch (IllegalArgumentException e) {
+        System.err.println("ctr chaos model: " + e.getMessage());
+        return 2;
+      }
+      PrintStream stdout = System.out;
+      ModelChaos.Figures f;
+      try {
+        System.setOut(System.err);
+        f = chaos.run();
+      } finally {
+        System.setOut(stdout);
+      }
+      ObjectMapper json = new ObjectMapper();
+      ObjectNode out = json.createObjectNode();
+      out.put("passed", f.passed());
+      ArrayNode bad = out.putArray("bad_releases");
+      for (ModelChaos.BadRelease b : f.badReleases()) {
+        bad.addObject().put("kind", b.kind()).put("expected", b.expected()).put("reason", b.seen())
+            .put("ok", b.ok());
+      }
+      out.put("version_before", f.versionBefore());
+      out.put("version_during", f.versionDuring());
+      out.put("version_after", f.versionAfter());
+      out.put("scores_during_bad", f.scoresDuringBad());
+      out.put("other_version_during_bad", f.otherVersionDuringBad());
+      out.put("swap_seconds", f.swapSeconds());
+      out.put("swap_max_latency_ms", f.swapMaxLatencyMs());
+      out.put("latency_bound_ms", f.latencyBoundMs());
+      out.put("baseline_max_latency_ms", f.baselineMaxLatencyMs());
+      out.put("bad_max_latency_ms", f.badMaxLatencyMs());
+      out.put("warmup_seconds", f.warmupSeconds());
+      out.put("impressions_sent", f.impressionsSent());
+      out.put("scored", f.scored());
+      out.put("lost", f.lost());
+      out.put("duplicates", f.duplicates());
+      out.put("threads_died", f.threadsDied());
+      out.put("follower_alive", f.followerAlive());
+      out.put("state", f.state());
+      out.put("ready", f.ready());
+      out.put("seconds", f.seconds());
+      out.put("broker", f.broker());
+      out.putPOJO("problems", f.problems());
+      PrintStream err = System.err;
+      err.println();
+      for (ModelChaos.BadRelease b : f.badReleases()) {
+        err.printf(Locale.ROOT, "  %-24s refused as %-12s (expected %s)%s%n", b.kind(), b.seen(),
+            b.expected(), b.ok() ? "" : "  WRONG");
+      }
+      err.printf(Locale.ROOT, "served: %s before, %s after the bad releases (%d impressions scored"
+              + " meanwhile, %d by another model), %s at the end%n", f.versionBefore(),
+          f.versionDuring(), f.scoresDuringBad(), f.otherVersionDuringBad(), f.versionAfter());
+      err.printf(Locale.ROOT, "swap: served %.2f s after publishing; longest wait for a score around"
+              + " it %d ms (bound %d ms; steady %d ms, during the bad releases %d ms; warm-up of"
+              + " %.1f s not measured)%n", f.swapSeconds(), f.swapMaxLatencyMs(),
+          f.latencyBoundMs(), f.baselineMaxLatencyMs(), f.badMaxLatencyMs(), f.warmupSeconds());
+      err.printf(Locale.ROOT, "impressions: %d sent, %d scored, %d lost, %d scored twice; %d stream"
+              + " threads died, follower %s, %s, %s; %.1f s%n", f.impressionsSent(), f.scored(),
+          f.lost(), f.duplicates(), f.threadsDied(), f.followerAlive() ? "alive" : "DEAD", f.state(),
+          f.ready() ? "ready" : "NOT ready", f.seconds());
+      f.problems().forEach(p -> err.println("  FAILED " + p));
+      err.println(f.passed() ? "chaos model: PASSED" : "chaos model: FAILED");
+      System.out.println(json.writeValueAsString(out));
+      return f.passed() ? 0 : 1;
+    }
+  }
+
+  /**
+   * {@code ./ctr chaos state}: a scorer's local state wiped between two runs of the same
+   * impressions ({@link StateChaos}). One JSON line of figures on stdout, a summary and progress
+   * on stderr; exit 0 when every check passed, 1 when one failed, 2 on bad options.
+   */
+  @Command(
+      name = "state",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Scores a workload (each user's ratings, then impressions) with a scorer started in this"
+            + " process and a small real DIEN model, stops it, deletes its state directory and"
+            + " starts a new one, which restores its state from the changelog topics; checks that"
+            + " each user's state reads the same and that the same (user, movie) impressions, sent"
+            + " again with new ids, get the same scores.",
+        "One JSON line of figures on stdout; exit 0 when all checks pass, 1 when one fails."
+      })
+  static final class State implements Callable<Integer> {
+    @Option(names = "--users", defaultValue = "50", description = "Default: ${DEFAULT-VALUE}.")
+    int users;
+
+    @Option(names = "--movies", defaultValue = "100", description = "Default: ${DEFAULT-VALUE}.")
+    int movies;
+
+    @Option(names = "--ratings-per-user", defaultValue = "20",
+        description = "Ratings of distinct movies per user, sent first. Default: ${DEFAULT-VALUE}.")
+    int ratingsPerUser;
+
+    @Option(names = "--impressions", defaultValue = "500",
+        description = "Distinct (user, movie) impressions scored before the wipe and again after."
+            + " Default: ${DEFAULT-VALUE}.")
+    int impressions;
+
+    @Option(names = "--timeout-s", defaultValue = "120",
+        description = "Longest wait of each phase. Default: ${DEFAULT-VALUE}.")
+    long timeoutSeconds;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Default: ${DEFAULT-VALUE}.")
+    long seed;
+
+    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT",
+        description = "Run against this running cluster instead of a broker started in this"
+            + " process. Topics get a prefix unique to the run (ctr-chaos-<ms>-) and are deleted"
+            + " at the end.")
+    String bootstrapServers;
+
+    @Option(names = "--kafka-properties", paramLabel = "FILE",
+        description = "Kafka client properties (security.protocol, sasl.*, ssl.*) for --bootstrap-servers.")
+    Path kafkaProperties;
+
+    @Option(names = "--replication-factor", paramLabel = "N",
+        description = "Replicas of each topic on --bootstrap-servers (default: min(3, brokers)).")
+    Short replicationFactor;
+
+    @Option(names = "--no-progress", description = "Do not draw progress bars.")
+    boolean noProgress;
+
+    @Override
+    public Integer call() throws Exception {
+      StateChaos chaos;
+      try {
+        chaos = new StateChaos(new StateChaos.Options(users, movies, ratingsPerUser, impressions,
+            Duration.ofSeconds(Math.max(1, timeoutSeconds)), seed, bootstrapServers,
+            kafkaProperties, Optional.ofNullable(replicationFactor),
+            noProgress ? ScoringBenchmark.Progress.NONE : new BenchScoringCommand.Bar()));
+      } catch (IllegalArgumentException e) {
+        System.err.println("ctr chaos state: " + e.getMessage());
+        return 2;
+      }
+      PrintStream stdout = System.out;
+      StateChaos.Figures f;
+      try {
+        System.setOut(System.err);
+        f = chaos.run();
+      } finally {
+        System.setOut(stdout);
+      }
+      ObjectMapper json = new ObjectMapper();
+      ObjectNode out = json.createObjectNode();
+      out.put("passed", f.passed());
+      out.put("ratings_sent", f.ratingsSent());
+      out.put("users_compared", f.usersCompared());
+      out.put("state_mismatches", f.stateMismatches());
+      out.put("impressions_compared", f.impressionsCompared());
+      out.put("score_mismatches", f.scoreMismatches());
+      out.put("max_score_difference", f.maxScoreDifference());
+      out.put("restore_seconds", f.restoreSeconds());
+      out.put("assignment_seconds", f.assignmentSeconds());
+      out.put("restored_records", f.restoredRecords());
+      out.put("version_before", f.versionBefore());
+      out.put("version_after", f.versionAfter());
+      out.put("threads_died", f.threadsDied());
+      out.put("state", f.state());
+      out.put("ready", f.ready());
+      out.put("seconds", f.seconds());
+      out.put("broker", f.broker());
+      out.putPOJO("problems", f.problems());
+      PrintStream err = System.err;
+      err.printf(Locale.ROOT, "%nstate: %d users compared after the wipe, %d differ; restored %d"
+              + " changelog records, RUNNING %.2f s after the start (%.2f s of them waiting for"
+              + " the partitions)%n", f.usersCompared(), f.stateMismatches(), f.restoredRecords(),
+          f.restoreSeconds(), f.assignmentSeconds());
+      err.printf(Locale.ROOT, "scores: %d (user, movie) impressions compared, %d differ (largest"
+              + " difference %.2g); model %s before, %s after%n", f.impressionsCompared(),
+          f.scoreMismatches(), f.maxScoreDifference(), f.versionBefore(), f.versionAfter());
+      err.printf(Locale.ROOT, "scorer: %d stream threads died, %s, %s; %.1f s%n", f.threadsDied(),
+          f.state(), f.ready() ? "ready" : "NOT ready", f.seconds());
+      f.problems().forEach(p -> err.println("  FAILED " + p));
+      err.println(f.passed() ? "chaos state: PASSED" : "chaos state: FAILED");
       System.out.println(json.writeValueAsString(out));
       return f.passed() ? 0 : 1;
     }
