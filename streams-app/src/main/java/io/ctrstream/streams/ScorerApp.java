@@ -209,10 +209,10 @@ public final class ScorerApp implements AutoCloseable {
     Gauge.builder("ctr.pending.impressions", this, ScorerApp::pendingImpressions)
         .description("impressions of this instance's tasks awaiting their rating (RocksDB estimate)")
         .register(registry);
-    Gauge.builder("ctr.rocksdb.cache.usage", () -> BoundedRocksDbConfig.usage()
+    Gauge.builder("ctr.rocksdb.cache.usage", () -> BoundedRocksDbConfig.usage(config.rocksDbMemoryBytes())
             .map(u -> (double) u.usageBytes()).orElse(Double.NaN)).baseUnit("bytes")
         .description("bytes in the shared RocksDB block cache, memtables included").register(registry);
-    Gauge.builder("ctr.rocksdb.cache.capacity", () -> BoundedRocksDbConfig.usage()
+    Gauge.builder("ctr.rocksdb.cache.capacity", () -> BoundedRocksDbConfig.usage(config.rocksDbMemoryBytes())
             .map(u -> (double) u.capacityBytes()).orElse(Double.NaN)).baseUnit("bytes")
         .description("the bound of the shared RocksDB cache (rocksdb.memory.bytes)").register(registry);
   }

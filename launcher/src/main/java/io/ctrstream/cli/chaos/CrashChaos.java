@@ -149,8 +149,12 @@ public final class CrashChaos {
     settings.put("application.id", kafka.namePrefix() + "scorer");
     settings.put("topic.prefix", topics.prefix());
     settings.put("state.dir", work.resolve("state").toString());
+    ProcessChaosFlow.sessionTimeout(settings, o.sessionTimeoutMs());
+    // Static membership: the restarted scorer takes its partitions back at once instead of
+    // waiting for the killed one's session to time out.
+    settings.put("instance.id", "chaos-crash-scorer");
     settings.put("kafka.properties",
-        ProcessChaosFlow.clientProperties(work, o.kafkaProperties(), o.sessionTimeoutMs()).toString());
+        ProcessChaosFlow.clientProperties(work, o.kafkaProperties()).toString());
     List<String> problems = new ArrayList<>();
     List<Kill> kills = new ArrayList<>();
     Map<String, Impression> sent = new LinkedHashMap<>();

@@ -296,7 +296,7 @@ public final class MemoryChaos {
       KafkaStreams streams, ScorerMetrics metrics, Path stateRoot, long eventTime) {
     System.gc();
     long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
-    Optional<BoundedRocksDbConfig.Usage> rocks = BoundedRocksDbConfig.usage();
+    Optional<BoundedRocksDbConfig.Usage> rocks = BoundedRocksDbConfig.usage(b.rocksDbMemoryBytes);
     long stored = -1;
     // Counted one by one: RocksDB's estimate was off by half or more after deletes.
     try (KeyValueIterator<String, Object> all = streams.store(StoreQueryParameters.fromNameAndType(

@@ -53,19 +53,21 @@ final class ProcessChaosFlow {
   private ProcessChaosFlow() {}
 
   /**
-   * Writes the scorers' client properties: the user's file (security settings) and a consumer
-   * session timeout of {@code sessionTimeoutMs}, after which the group gives a killed member's
-   * partitions to the others (Kafka's default is 45 s).
+   * The scorers' settings for a session timeout of {@code sessionTimeoutMs}, after which the
+   * group gives a killed member's partitions to the others (Kafka's default is 45 s).
    */
-  static Path clientProperties(Path dir, Path userFile, long sessionTimeoutMs) throws IOException {
+  static void sessionTimeout(Map<String, String> settings, long sessionTimeoutMs) {
+    settings.put("session.timeout.ms", Long.toString(sessionTimeoutMs));
+  }
+
+  /** Writes the scorers' client properties: the user's file (security settings), if any. */
+  static Path clientProperties(Path dir, Path userFile) throws IOException {
     Properties p = new Properties();
     if (userFile != null) {
       try (Reader r = Files.newBufferedReader(userFile, StandardCharsets.UTF_8)) {
         p.load(r);
       }
     }
-    p.setProperty("consumer.session.timeout.ms", Long.toString(sessionTimeoutMs));
-    p.setProperty("consumer.heartbeat.interval.ms", Long.toString(Math.max(100, sessionTimeoutMs / 4)));
     Path file = dir.resolve("client.properties");
     try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
       p.store(w, "ctr chaos: client properties of the scorers");

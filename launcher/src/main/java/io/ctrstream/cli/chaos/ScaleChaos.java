@@ -190,8 +190,9 @@ public final class ScaleChaos {
       settings.put("application.id", kafka.namePrefix() + "scorer");
       settings.put("topic.prefix", topics.prefix());
       settings.put("standby.replicas", Integer.toString(o.standbyReplicas()));
-      settings.put("kafka.properties", ProcessChaosFlow.clientProperties(work, o.kafkaProperties(),
-          o.sessionTimeoutMs()).toString());
+      ProcessChaosFlow.sessionTimeout(settings, o.sessionTimeoutMs());
+      settings.put("kafka.properties",
+          ProcessChaosFlow.clientProperties(work, o.kafkaProperties()).toString());
       Map<String, Impression> sent = new ConcurrentHashMap<>();
       Map<String, Rating> rated = new ConcurrentHashMap<>();
       Thread poller = null;

@@ -104,9 +104,10 @@ public final class StateChaos {
    * @param scoreMismatches of those, scored differently (beyond 1e-6), or not scored
    * @param maxScoreDifference the largest difference seen
    * @param restoreSeconds from starting the new scorer to its being RUNNING
-   * @param assignmentSeconds of those, until its first task began restoring: the group waits for
-   *     the stopped scorer's member until its session times out ({@code session.timeout.ms}, 45
-   *     s by default), as Kafka Streams does not leave the group on close
+   * @param assignmentSeconds of those, until its first task began restoring (the scorers share an
+   *     {@code instance.id}, so the new one takes the stopped one's place in the group at once;
+   *     with dynamic membership it would wait for the stopped member's session to time out,
+   *     {@code session.timeout.ms}, as Kafka Streams does not leave the group on close)
    * @param restoredRecords changelog records restored into the new scorer's stores
    */
   public record Figures(String broker, int ratingsSent, int usersCompared, int stateMismatches,
@@ -150,8 +151,11 @@ public final class StateChaos {
   private Figures runOn(BenchCluster kafka, Topics topics, Path work, long began)
       throws IOException, InterruptedException {
     Path stateDir = work.resolve("state");
-    ScorerConfig config = ScorerConfig.fromMap(ChaosCluster.scorerSettings(kafka, topics, stateDir,
-        o.kafkaProperties()));
+    Map<String, String> settings = ChaosCluster.scorerSettings(kafka, topics, stateDir, o.kafkaProperties());
+    // Static membership: the restarted scorer takes its partitions back at once, instead of
+    // waiting for the stopped one's session to time out (45 s by default).
+    settings.put("instance.id", "chaos-state-scorer");
+    ScorerConfig config = ScorerConfig.fromMap(settings);
     Random random = new Random(o.seed());
     List<String> problems = new ArrayList<>();
 

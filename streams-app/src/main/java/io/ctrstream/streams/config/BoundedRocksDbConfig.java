@@ -15,8 +15,9 @@ import org.apache.kafka.streams.state.RocksDBConfigSetter;
  * write buffer manager. The bound comes from {@link ScorerConfig#ROCKSDB_MEMORY_PROPERTY}.
  *
  * <p>Kafka Streams instantiates this class once per store, so the shared cache is held in a
- * private static; it is created on first use and lives as long as the process (never closed
- * per store, since other stores still use it). The first bound seen in a JVM is the one used.
+ * static, one per configured bound (a service has one; a JVM running several scorers with other
+ * bounds, as tests and tools do, gets one for each); it is created on first use and lives as long
+ * as the process (never closed per store, since other stores still use it).
  */
 public final class BoundedRocksDbConfig implements RocksDBConfigSetter {
   /** Share of the bound that memtables may take. */
@@ -25,16 +26,15 @@ public final class BoundedRocksDbConfig implements RocksDBConfigSetter {
   private static final double INDEX_FILTER_SHARE = 0.1;
   private static final long BLOCK_SIZE = 16 * 1024;
 
-  private static Shared shared;
+  private static final Map<Long, Shared> SHARED = new java.util.concurrent.ConcurrentHashMap<>();
 
   private record Shared(long bytes, Cache cache, WriteBufferManager writeBufferManager) {}
 
-  private static synchronized Shared shared(long bytes) {
-    if (shared == null) {
-      Cache cache = new LRUCache(bytes, -1, false, INDEX_FILTER_SHARE);
-      shared = new Shared(bytes, cache, new WriteBufferManager((long) (bytes * MEMTABLE_SHARE), cache));
-    }
-    return shared;
+  private static Shared shared(long bytes) {
+    return SHARED.computeIfAbsent(bytes, b -> {
+      Cache cache = new LRUCache(b, -1, false, INDEX_FILTER_SHARE);
+      return new Shared(b, cache, new WriteBufferManager((long) (b * MEMTABLE_SHARE), cache));
+    });
   }
 
   /**
@@ -47,13 +47,14 @@ public final class BoundedRocksDbConfig implements RocksDBConfigSetter {
    */
   public record Usage(long capacityBytes, long usageBytes, long pinnedBytes) {}
 
-  /** The shared cache's usage now, or empty when no store has opened in this JVM. */
-  public static synchronized java.util.Optional<Usage> usage() {
-    if (shared == null) {
-      return java.util.Optional.empty();
-    }
-    return java.util.Optional.of(new Usage(shared.bytes(), shared.cache().getUsage(),
-        shared.cache().getPinnedUsage()));
+  /**
+   * The usage now of the cache shared by the stores configured with this bound, or empty when no
+   * such store has opened in this JVM.
+   */
+  public static java.util.Optional<Usage> usage(long capacityBytes) {
+    Shared s = SHARED.get(capacityBytes);
+    return s == null ? java.util.Optional.empty()
+        : java.util.Optional.of(new Usage(s.bytes(), s.cache().getUsage(), s.cache().getPinnedUsage()));
   }
 
   @Override

@@ -74,6 +74,11 @@ import org.slf4j.Logger;
  * @param userRetentionMs a user with no event (profile, impression or rating) for this long, in
  *     event time, is forgotten: state, rated movies and their changelog records are deleted; 0
  *     keeps every user for ever
+ * @param sessionTimeoutMs the main consumer's {@code session.timeout.ms}: how long an instance
+ *     that died (or stopped without leaving) keeps its partitions before the group moves them
+ * @param instanceId static group membership ({@code group.instance.id}, one per stream thread
+ *     with the thread's index appended): an instance restarted with the same id within the session
+ *     timeout takes its partitions back at once, without a rebalance; empty: dynamic membership
  */
 public record ScorerConfig(
     String bootstrapServers,
@@ -106,7 +111,9 @@ public record ScorerConfig(
     String releaseUriAllowed,
     long releaseMaxBundleBytes,
     String releasePublicKey,
-    long userRetentionMs) {
+    long userRetentionMs,
+    long sessionTimeoutMs,
+    String instanceId) {
 
   /** Streams property under which the RocksDB bound reaches {@link BoundedRocksDbConfig}. */
   public static final String ROCKSDB_MEMORY_PROPERTY = "ctr.rocksdb.memory.bytes";
@@ -157,7 +164,9 @@ public record ScorerConfig(
           new Setting("release.max.bundle.bytes", "largest model bundle accepted, inline or fetched (refused while streaming)", Long.toString(64L << 20)),
           new Setting("release.public.key", "Ed25519 public key file (X.509 PEM/DER); set: only releases signed by its private key; empty: not checked", ""),
           new Setting("user.retention.ms", "users with no event for this long (event time) are forgotten; 0: kept for ever",
-              Long.toString(Duration.ofDays(90).toMillis())));
+              Long.toString(Duration.ofDays(90).toMillis())),
+          new Setting("session.timeout.ms", "how long a dead instance keeps its partitions before they move (main consumer)", "45000"),
+          new Setting("instance.id", "static group membership id, unique and stable per instance (e.g. the pod name); empty: dynamic", ""));
 
   /** Values of {@code compression.type}. */
   public static final List<String> COMPRESSION_TYPES = List.of("none", "lz4", "zstd", "snappy", "gzip");
@@ -194,6 +203,11 @@ public record ScorerConfig(
     positive(problems, "commit.interval.ms", commitIntervalMs);
     positive(problems, "pending.window.ms", pendingWindowMs);
     positive(problems, "stream.threads", streamThreads);
+    positive(problems, "session.timeout.ms", sessionTimeoutMs);
+    if (instanceId == null || !instanceId.equals(instanceId.strip()) || instanceId.length() > 200) {
+      problems.add("instance.id must be at most 200 characters without surrounding spaces (empty: dynamic"
+          + " membership), got \"" + instanceId + "\"");
+    }
     if (userRetentionMs < 0) {
       problems.add("user.retention.ms must be >= 0 (0: users are kept for ever), got " + userRetentionMs);
     }
@@ -341,7 +355,9 @@ public record ScorerConfig(
         v.get("release.uri.allowed"),
         parseLong(v, "release.max.bundle.bytes"),
         v.get("release.public.key"),
-        parseLong(v, "user.retention.ms"));
+        parseLong(v, "user.retention.ms"),
+        parseLong(v, "session.timeout.ms"),
+        v.get("instance.id"));
   }
 
   /** A copy with some settings changed (keys as in {@link #SETTINGS}); for tests and tools. */
@@ -390,6 +406,8 @@ public record ScorerConfig(
     m.put("release.max.bundle.bytes", Long.toString(releaseMaxBundleBytes));
     m.put("release.public.key", releasePublicKey);
     m.put("user.retention.ms", Long.toString(userRetentionMs));
+    m.put("session.timeout.ms", Long.toString(sessionTimeoutMs));
+    m.put("instance.id", instanceId);
     return m;
   }
 
@@ -461,6 +479,14 @@ public record ScorerConfig(
     // Stores are written through: the micro-batch buffer must reach its changelog with the offsets.
     p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
     p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, advertisedEndpoint());
+    // Heartbeats at most a third of the session apart (Kafka's default of 3 s for a 45 s session).
+    p.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG),
+        (int) Math.min(Integer.MAX_VALUE, sessionTimeoutMs));
+    p.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG),
+        (int) Math.max(100, Math.min(3_000, sessionTimeoutMs / 3)));
+    if (!instanceId.isEmpty()) {
+      p.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG), instanceId);
+    }
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG),
         Math.max(1 << 20, maxValueBytes * 4));
     p.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), compressionType);

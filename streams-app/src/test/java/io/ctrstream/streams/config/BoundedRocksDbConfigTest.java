@@ -32,4 +32,22 @@ class BoundedRocksDbConfigTest {
       setter.close("user-state", a);
     }
   }
+
+  @Test
+  void eachBoundHasItsOwnCacheWhicheverCameFirst() {
+    RocksDB.loadLibrary();
+    try (Options big = new Options(); Options small = new Options()) {
+      big.setTableFormatConfig(new BlockBasedTableConfig());
+      small.setTableFormatConfig(new BlockBasedTableConfig());
+      new BoundedRocksDbConfig().setConfig("user-state", big,
+          Map.of(ScorerConfig.ROCKSDB_MEMORY_PROPERTY, Long.toString(256L << 20)));
+      new BoundedRocksDbConfig().setConfig("user-state", small,
+          Map.of(ScorerConfig.ROCKSDB_MEMORY_PROPERTY, Long.toString(32L << 20)));
+      assertThat(big.writeBufferSize()).isEqualTo(8L << 20);
+      assertThat(small.writeBufferSize()).isEqualTo(1L << 20);
+      assertThat(BoundedRocksDbConfig.usage(32L << 20)).hasValueSatisfying(
+          u -> assertThat(u.capacityBytes()).isEqualTo(32L << 20));
+      assertThat(BoundedRocksDbConfig.usage(48L << 20)).as("no store with that bound").isEmpty();
+    }
+  }
 }

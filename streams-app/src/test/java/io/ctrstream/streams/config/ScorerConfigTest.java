@@ -63,6 +63,25 @@ class ScorerConfigTest {
   }
 
   @Test
+  void sessionTimeoutAndStaticMembershipReachTheMainConsumer() {
+    Properties dynamic = ScorerConfig.defaults().toStreamsProperties();
+    assertThat(dynamic.get(StreamsConfig.mainConsumerPrefix("session.timeout.ms"))).isEqualTo(45_000);
+    assertThat(dynamic.get(StreamsConfig.mainConsumerPrefix("heartbeat.interval.ms"))).isEqualTo(3_000);
+    assertThat(dynamic).doesNotContainKey(StreamsConfig.mainConsumerPrefix("group.instance.id"));
+
+    Properties fixed = ScorerConfig.fromMap(Map.of("session.timeout.ms", "6000", "instance.id", "scorer-0"))
+        .toStreamsProperties();
+    assertThat(fixed.get(StreamsConfig.mainConsumerPrefix("session.timeout.ms"))).isEqualTo(6_000);
+    assertThat(fixed.get(StreamsConfig.mainConsumerPrefix("heartbeat.interval.ms"))).isEqualTo(2_000);
+    assertThat(fixed.get(StreamsConfig.mainConsumerPrefix("group.instance.id"))).isEqualTo("scorer-0");
+
+    assertThatThrownBy(() -> ScorerConfig.fromMap(Map.of("session.timeout.ms", "0")))
+        .hasMessageContaining("session.timeout.ms must be > 0, got 0");
+    assertThatThrownBy(() -> ScorerConfig.fromMap(Map.of("instance.id", " scorer-0")))
+        .hasMessageContaining("instance.id must be at most 200 characters without surrounding spaces");
+  }
+
+  @Test
   void streamsPropertiesCarryGuaranteeStandbysAndBoundedRocksDb() {
     ScorerConfig c = ScorerConfig.fromMap(Map.of("standby.replicas", "2", "rocksdb.memory.bytes", "33554432"));
     Properties p = c.toStreamsProperties();
