@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
       BrokerCommand.class,
       ServeCommand.class,
       TrainCommand.class,
+      ReleaseCommand.class,
       ReplayCommand.class,
       GenerateCommand.class,
       ExperimentCommand.class,

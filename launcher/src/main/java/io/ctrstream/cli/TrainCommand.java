@@ -38,7 +38,7 @@ import picocli.CommandLine.Spec;
           + " it on model-releases.",
       "One JSON line per run on stdout; reports (metrics.json, curves.png, online-auc.png) in"
           + " --reports/<run-id>/.",
-      "Exit status with --once: 0 released or gated, 3 refused (too few examples, one class, too"
+      "Exit status with --once: 0 released, gated or pinned (ctr release pin), 3 refused (too few examples, one class, too"
           + " large), 1 failed, 2 bad arguments.",
       "A login the cluster refuses (wrong SASL password, ...) exits 1 at once, with --once or"
           + " --every: 'authentication to <bootstrap> failed: ...'."
@@ -362,7 +362,7 @@ public final class TrainCommand implements Callable<Integer> {
         err.println("ctr train: " + result.reason());
       }
       return switch (result.decision()) {
-        case RELEASED, GATED, SKIPPED -> 0;
+        case RELEASED, GATED, PINNED, SKIPPED -> 0;
         case REFUSED -> 3;
         case FAILED -> 1;
       };

@@ -1,6 +1,7 @@
 package io.ctrstream.schemas;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.Base64;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -28,6 +29,9 @@ import java.util.regex.Pattern;
  * @param signature base64 Ed25519 signature; null when unsigned
  * @param signatureAlgorithm {@code Ed25519} when signed; null when unsigned
  * @param keyId id of the signing key (16 hex digits); null when unsigned or not given
+ * @param pinned true while an operator pins this release ({@code ./ctr release pin}): the trainer
+ *     trains and reports but does not replace it; absent (null) otherwise. Not covered by the
+ *     signature; written only when set, so unpinned records read as before
  */
 public record ModelRelease(
     String modelName,
@@ -41,7 +45,8 @@ public record ModelRelease(
     String bundleUri,
     String signature,
     String signatureAlgorithm,
-    String keyId)
+    String keyId,
+    @JsonInclude(JsonInclude.Include.NON_NULL) Boolean pinned)
     implements WireValue {
 
   private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
@@ -54,6 +59,25 @@ public record ModelRelease(
   @JsonCreator
   public ModelRelease {
     metrics = metrics == null ? null : Collections.unmodifiableMap(new LinkedHashMap<>(metrics));
+    pinned = Boolean.TRUE.equals(pinned) ? Boolean.TRUE : null; // false and absent mean the same
+  }
+
+  /** A release, not pinned. */
+  public ModelRelease(
+      String modelName,
+      String version,
+      String parentVersion,
+      Long createdAt,
+      String sha256,
+      String featureSpecHash,
+      Map<String, Double> metrics,
+      String bundle,
+      String bundleUri,
+      String signature,
+      String signatureAlgorithm,
+      String keyId) {
+    this(modelName, version, parentVersion, createdAt, sha256, featureSpecHash, metrics, bundle, bundleUri,
+        signature, signatureAlgorithm, keyId, null);
   }
 
   /** An unsigned release. */
@@ -74,7 +98,33 @@ public record ModelRelease(
   /** This release with a signature (replacing any). */
   public ModelRelease withSignature(String signature, String signatureAlgorithm, String keyId) {
     return new ModelRelease(modelName, version, parentVersion, createdAt, sha256, featureSpecHash, metrics,
-        bundle, bundleUri, signature, signatureAlgorithm, keyId);
+        bundle, bundleUri, signature, signatureAlgorithm, keyId, pinned);
+  }
+
+  /** This release pinned (true) or not (false: the field is left out). */
+  public ModelRelease withPinned(boolean pin) {
+    return new ModelRelease(modelName, version, parentVersion, createdAt, sha256, featureSpecHash, metrics,
+        bundle, bundleUri, signature, signatureAlgorithm, keyId, pin ? Boolean.TRUE : null);
+  }
+
+  /**
+   * The same bundle released again at {@code createdAt} (a rollback or a re-publish), unsigned:
+   * the signature covers createdAt, so it must be signed anew.
+   */
+  public ModelRelease republishedAt(long createdAt) {
+    return new ModelRelease(modelName, version, parentVersion, createdAt, sha256, featureSpecHash, metrics,
+        bundle, bundleUri, null, null, null, pinned);
+  }
+
+  /** This release without its inline bundle (for listings; not a valid record). */
+  public ModelRelease withoutBundle() {
+    return new ModelRelease(modelName, version, parentVersion, createdAt, sha256, featureSpecHash, metrics,
+        null, bundleUri, signature, signatureAlgorithm, keyId, pinned);
+  }
+
+  /** Whether this release is pinned. */
+  public boolean markedPinned() {
+    return Boolean.TRUE.equals(pinned);
   }
 
   /** The inline bundle bytes; only for a release with {@code bundle}. */

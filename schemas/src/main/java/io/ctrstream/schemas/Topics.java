@@ -16,8 +16,8 @@ import org.apache.kafka.common.serialization.Serdes;
  *
  * <p>{@code users}, {@code impressions} and {@code ratings} are co-partitioned by userId (the
  * scorer joins them in one task), so they, and the user-keyed outputs, share {@link
- * Builder#optUserPartitions(int)}. {@code users}, {@code movies}, {@code movie-stats} and {@code
- * model-releases} are compacted: the latest value per key is the state. {@code movie-stats} is
+ * Builder#optUserPartitions(int)}. {@code users}, {@code movies}, {@code movie-stats}, {@code
+ * model-releases} and {@code model-release-history} are compacted: the latest value per key is the state. {@code movie-stats} is
  * written by the scorer itself (its counts of each movie's ratings) and has the user-keyed
  * partition count, as the internal topic its counts are aggregated from does.
  *
@@ -43,6 +43,7 @@ public final class Topics {
   private final TopicSpec<String, Feedback> feedback;
   private final TopicSpec<String, MovieStats> movieStats;
   private final TopicSpec<String, ModelRelease> modelReleases;
+  private final TopicSpec<String, ModelRelease> modelReleaseHistory;
   private final TopicSpec<String, DeadLetter> deadLetters;
 
   private Topics(Builder b) {
@@ -59,6 +60,9 @@ public final class Topics {
         TopicConfig.RETENTION_MS_CONFIG, Long.toString(b.feedbackRetention.toMillis())));
     movieStats = spec("movie-stats", key, MovieStats.class, b.userPartitions, COMPACT);
     modelReleases = spec("model-releases", key, ModelRelease.class, 1, Map.of(
+        TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
+        TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(b.maxReleaseBytes)));
+    modelReleaseHistory = spec("model-release-history", key, ModelRelease.class, 1, Map.of(
         TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
         TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(b.maxReleaseBytes)));
     deadLetters = spec("dead-letters", key, DeadLetter.class, b.deadLetterPartitions, delete);
@@ -127,6 +131,20 @@ public final class Topics {
     return modelReleases;
   }
 
+  /**
+   * Every release ever made, key {@link #historyKey(String, String) model/version}, compacted: one
+   * record per version (the last time it was published), from which releases are listed, shown
+   * and rolled back to. Written with each {@code model-releases} record, in the same transaction.
+   */
+  public TopicSpec<String, ModelRelease> modelReleaseHistory() {
+    return modelReleaseHistory;
+  }
+
+  /** The key of a release on {@link #modelReleaseHistory()}: {@code model/version}. */
+  public static String historyKey(String modelName, String version) {
+    return modelName + "/" + version;
+  }
+
   /** Input records that could not be used, key the original key. */
   public TopicSpec<String, DeadLetter> deadLetters() {
     return deadLetters;
@@ -135,7 +153,7 @@ public final class Topics {
   /** Every topic, inputs first. */
   public List<TopicSpec<String, ?>> all() {
     return List.of(users, movies, impressions, ratings, scores, feedback, movieStats, modelReleases,
-        deadLetters);
+        modelReleaseHistory, deadLetters);
   }
 
   /** The spec with this full name, if it is one of ours. */

@@ -15,7 +15,7 @@ class TopicsTest {
   void prefixesEveryNameAndKeepsThemUnique() {
     Topics topics = Topics.withPrefix("staging.");
     Set<String> names = topics.all().stream().map(TopicSpec::name).collect(Collectors.toSet());
-    assertThat(names).hasSize(9).allMatch(n -> n.startsWith("staging."));
+    assertThat(names).hasSize(10).allMatch(n -> n.startsWith("staging."));
     assertThat(topics.impressions().name()).isEqualTo("staging.impressions");
     assertThat(topics.modelReleases().name()).isEqualTo("staging.model-releases");
   }
@@ -24,7 +24,8 @@ class TopicsTest {
   void compactsExactlyTheStateTopics() {
     Topics topics = Topics.defaults();
     assertThat(topics.all().stream().filter(TopicSpec::compacted).map(TopicSpec::logicalName))
-        .containsExactlyInAnyOrder("users", "movies", "movie-stats", "model-releases");
+        .containsExactlyInAnyOrder("users", "movies", "movie-stats", "model-releases",
+            "model-release-history");
   }
 
   @Test

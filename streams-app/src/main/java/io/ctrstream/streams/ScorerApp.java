@@ -120,6 +120,7 @@ public final class ScorerApp implements AutoCloseable {
             .setState(this::streamsState)
             .setModelVersion(this::modelVersion)
             .setManifest(() -> liveModel().map(LoadedModel::manifest))
+            .optRelease(() -> liveModel().map(ScorerApp::releaseInfo))
             .setMetrics(this::scrape)
             .setUsers(this::lookupUser)
             .build();
@@ -340,6 +341,18 @@ public final class ScorerApp implements AutoCloseable {
    */
   public Optional<Boolean> releaseFollowerAlive() {
     return follower == null ? Optional.empty() : Optional.of(follower.isAlive());
+  }
+
+  /** What {@code GET /model} says of the live release: version, parent, release time, age, pin. */
+  static Map<String, Object> releaseInfo(LoadedModel m) {
+    Map<String, Object> r = new java.util.LinkedHashMap<>();
+    r.put("version", m.version());
+    String parent = m.manifest().parentVersion() != null ? m.manifest().parentVersion() : m.release().parentVersion();
+    r.put("parent", parent);
+    r.put("releasedAt", m.createdAt());
+    r.put("ageSeconds", Math.max(0L, (System.currentTimeMillis() - m.createdAt()) / 1000L));
+    r.put("pinned", m.release().markedPinned());
+    return r;
   }
 
   /** The release installed by the follower, if any. */

@@ -20,7 +20,7 @@ import java.util.Random;
  * small randomly initialised DIEN bundles (embedding size 4) whose encoder knows every one of
  * those ids, so different users, movies and histories get different scores.
  */
-final class ChaosModels {
+public final class ChaosModels {
   static final String MODEL = "dien";
   static final List<String> GENRES = List.of("Action", "Comedy", "Drama", "Horror",
       "Romance", "Sci-Fi", "Thriller", "Documentary");
@@ -42,7 +42,7 @@ final class ChaosModels {
   }
 
   /** The encoder of every bundle: fitted on rows of all {@code users} and {@code movies}. */
-  static FeatureEncoder encoder(int users, int movies) {
+  public static FeatureEncoder encoder(int users, int movies) {
     return encoder(users, movies, HISTORY);
   }
 
@@ -73,7 +73,7 @@ final class ChaosModels {
   }
 
   /** A bundle of a randomly initialised network; {@code seed} picks the weights. */
-  static ModelBundle bundle(FeatureEncoder encoder, String version, long seed, long createdAt) {
+  public static ModelBundle bundle(FeatureEncoder encoder, String version, long seed, long createdAt) {
     try (DienNetwork network = DienNetwork.create(config(encoder), seed)) {
       return ModelBundle.builder().setModelName(MODEL).setVersion(version).optCreatedAt(createdAt)
           .setEncoder(encoder).setNetwork(network).build();

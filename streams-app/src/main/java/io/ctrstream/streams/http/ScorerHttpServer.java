@@ -1,6 +1,7 @@
 package io.ctrstream.streams.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -16,6 +17,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -37,7 +39,8 @@ import org.slf4j.LoggerFactory;
  *       again, the follower alive, the model not marked unhealthy; else 503. Body {@code
  *       {"state":..,"modelVersion":..,"checks":{..}}}, each check with {@code ok} and {@code detail}.
  *   <li>{@code GET /metrics}: Prometheus text exposition of the scorer's registry.
- *   <li>{@code GET /model}: the served model's manifest as JSON, or {@code {"version":"prior"}}.
+ *   <li>{@code GET /model}: the served model's manifest as JSON with its {@code release} (version,
+ *       parent, releasedAt, ageSeconds, pinned), or {@code {"version":"prior"}}.
  *   <li>{@code GET /users/{userId}}: the user's profile, history and aligned negatives (200), 404
  *       when this instance hosts the user but knows nothing of them, 307 to the instance that
  *       hosts them (its host:port in {@code Location} and the body), 503 while no one can answer.
@@ -55,6 +58,7 @@ public final class ScorerHttpServer implements AutoCloseable {
   private final Supplier<KafkaStreams.State> state;
   private final Supplier<String> modelVersion;
   private final Supplier<Optional<Manifest>> manifest;
+  private final Supplier<Optional<Map<String, Object>>> release;
   private final Supplier<String> metrics;
   private final UserStateQuery users;
   private final ScorerHealth health;
@@ -64,6 +68,7 @@ public final class ScorerHttpServer implements AutoCloseable {
     this.state = b.state;
     this.modelVersion = b.modelVersion;
     this.manifest = b.manifest;
+    this.release = b.release;
     this.metrics = b.metrics;
     this.users = b.users;
     this.server = HttpServer.create(new InetSocketAddress(b.host, b.port), 64);
@@ -146,7 +151,9 @@ public final class ScorerHttpServer implements AutoCloseable {
   private void model(HttpExchange ex) throws IOException {
     Optional<Manifest> m = manifest.get();
     if (m.isPresent()) {
-      sendJson(ex, 200, m.get());
+      Map<String, Object> body = JSON.convertValue(m.get(), new TypeReference<LinkedHashMap<String, Object>>() {});
+      release.get().ifPresent(r -> body.put("release", r));
+      sendJson(ex, 200, body);
     } else {
       sendJson(ex, 200, Map.of("version", Score.PRIOR_VERSION));
     }
@@ -212,6 +219,7 @@ public final class ScorerHttpServer implements AutoCloseable {
     private Supplier<KafkaStreams.State> state;
     private Supplier<String> modelVersion;
     private Supplier<Optional<Manifest>> manifest;
+    private Supplier<Optional<Map<String, Object>>> release = Optional::empty;
     private Supplier<String> metrics;
     private UserStateQuery users;
     private ScorerHealth health;
@@ -243,6 +251,15 @@ public final class ScorerHttpServer implements AutoCloseable {
 
     public Builder setModelVersion(Supplier<String> modelVersion) {
       this.modelVersion = modelVersion;
+      return this;
+    }
+
+    /**
+     * What the release of the served model says (version, parent, releasedAt, ageSeconds,
+     * pinned), added to {@code GET /model} as {@code release}; default none.
+     */
+    public Builder optRelease(Supplier<Optional<Map<String, Object>>> release) {
+      this.release = Objects.requireNonNull(release, "release");
       return this;
     }
 

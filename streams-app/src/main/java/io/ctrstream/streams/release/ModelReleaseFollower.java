@@ -59,7 +59,8 @@ import org.slf4j.LoggerFactory;
  * before its next batch and closes its old scorer after its last batch. A release that fails a
  * check of {@link ReleaseLoader}, or is older ({@code createdAt}) than the model served, is refused
  * with one log line naming the reason and {@code ctr.model.rejected{reason}}; the served model
- * keeps serving. The same version again is ignored. The checks (bundle URI policy, size bound,
+ * keeps serving. The same version again is ignored, but for its {@code pinned} flag, which {@link
+ * #live()} then carries. The checks (bundle URI policy, size bound,
  * signature, checksum, spec, probe) are the shared {@link ReleaseVerifier}'s.
  *
  * <p>The follower never dies silently: any exception or {@link Error} (an {@link
@@ -414,7 +415,17 @@ public final class ModelReleaseFollower implements AutoCloseable {
     ModelRelease release = ((Decoded.Ok<ModelRelease>) decoded).value();
     LoadedModel current = live;
     if (current != null && current.version().equals(release.version())) {
-      LOG.debug("release {} at {} is already served", release.version(), at);
+      if (current.release().markedPinned() != release.markedPinned()
+          && Objects.equals(current.release().sha256(), release.sha256())) {
+        // a pin or an unpin: only the flag is taken (it is not signed; the served record keeps
+        // its own createdAt, so an unsigned copy cannot make later releases look stale)
+        live = new LoadedModel(current.release().withPinned(release.markedPinned()), current.bundle(),
+            current.factory(), current.loadTime());
+        LOG.info("model {} {} {} at {}", loader.modelName(), release.version(),
+            release.markedPinned() ? "pinned" : "unpinned", at);
+      } else {
+        LOG.debug("release {} at {} is already served", release.version(), at);
+      }
       return true;
     }
     if (current != null && release.createdAt() != null && release.createdAt() < current.createdAt()) {

@@ -2,6 +2,7 @@ package io.ctrstream.trainer.service;
 
 import io.ctrstream.schemas.ModelRelease;
 import io.ctrstream.schemas.TopicSpec;
+import io.ctrstream.schemas.Topics;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
@@ -39,8 +40,11 @@ import org.slf4j.LoggerFactory;
  * max.request.size}, or the topic's {@code max.message.bytes} when smaller) it is refused with
  * {@link ReleaseTooLargeException} and nothing is sent. A missing topic is created with the
  * registry's configs and {@code max.message.bytes} equal to the limit, when allowed.
+ *
+ * <p>With a history topic ({@code model-release-history}), the same record (unpinned) goes there
+ * too, key {@code model/version}, in the same transaction: every release stays retrievable.
  */
-final class ReleasePublisher {
+public final class ReleasePublisher {
 
   private static final Logger LOG = LoggerFactory.getLogger(ReleasePublisher.class);
 
@@ -49,20 +53,27 @@ final class ReleasePublisher {
 
   private final Map<String, Object> clientConfig;
   private final TopicSpec<String, ModelRelease> topic;
+  private final TopicSpec<String, ModelRelease> history;
   private final String transactionalId;
   private final int maxBytes;
   private final boolean createTopic;
   private final Duration timeout;
 
-  ReleasePublisher(
+  /**
+   * @param topic {@code model-releases}
+   * @param history {@code model-release-history}; null to write none
+   */
+  public ReleasePublisher(
       Map<String, Object> clientConfig,
       TopicSpec<String, ModelRelease> topic,
+      TopicSpec<String, ModelRelease> history,
       String transactionalId,
       int maxBytes,
       boolean createTopic,
       Duration timeout) {
     this.clientConfig = Map.copyOf(clientConfig);
     this.topic = topic;
+    this.history = history;
     this.transactionalId = transactionalId;
     this.maxBytes = maxBytes;
     this.createTopic = createTopic;
@@ -108,16 +119,20 @@ final class ReleasePublisher {
    * @throws IllegalStateException when Kafka refuses or does not answer; the transaction is
    *     aborted, so nothing is released
    */
-  RecordMetadata publish(ModelRelease release) throws ReleaseTooLargeException {
+  public RecordMetadata publish(ModelRelease release) throws ReleaseTooLargeException {
     int limit = maxBytes;
     String limitName = "max.request.size = --max-release-bytes";
-    OptionalInt topicLimit = prepareTopic();
-    if (topicLimit.isPresent() && topicLimit.getAsInt() < limit) {
-      limit = topicLimit.getAsInt();
-      limitName = "max.message.bytes of topic " + topic.name();
+    for (TopicSpec<String, ModelRelease> t : history == null ? List.of(topic) : List.of(topic, history)) {
+      OptionalInt topicLimit = prepareTopic(t);
+      if (topicLimit.isPresent() && topicLimit.getAsInt() < limit) {
+        limit = topicLimit.getAsInt();
+        limitName = "max.message.bytes of topic " + t.name();
+      }
     }
     byte[] value = encode(topic, release, limit, limitName);
     byte[] key = release.modelName().getBytes(StandardCharsets.UTF_8);
+    byte[] historyValue = history == null ? null : history.valueSerde().serialize(release.withPinned(false));
+    byte[] historyKey = Topics.historyKey(release.modelName(), release.version()).getBytes(StandardCharsets.UTF_8);
 
     Map<String, Object> c = new HashMap<>(clientConfig);
     c.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
@@ -136,10 +151,12 @@ final class ReleasePublisher {
       producer.initTransactions();
       producer.beginTransaction();
       try {
-        RecordMetadata meta =
-            producer
-                .send(new ProducerRecord<>(topic.name(), key, value))
-                .get(timeout.toMillis() + 30_000, TimeUnit.MILLISECONDS);
+        var sent = producer.send(new ProducerRecord<>(topic.name(), key, value));
+        if (history != null) {
+          producer.send(new ProducerRecord<>(history.name(), historyKey, historyValue))
+              .get(timeout.toMillis() + 30_000, TimeUnit.MILLISECONDS);
+        }
+        RecordMetadata meta = sent.get(timeout.toMillis() + 30_000, TimeUnit.MILLISECONDS);
         producer.commitTransaction();
         LOG.info(
             "released {} {} ({} bytes) at {} offset {}",
@@ -174,7 +191,7 @@ final class ReleasePublisher {
   }
 
   /** Creates the topic if missing (when allowed) and returns its max.message.bytes if known. */
-  private OptionalInt prepareTopic() {
+  private OptionalInt prepareTopic(TopicSpec<String, ModelRelease> topic) {
     try (Admin admin = Admin.create(clientConfig)) {
       ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic.name());
       try {

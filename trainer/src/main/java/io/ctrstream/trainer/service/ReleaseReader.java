@@ -8,12 +8,15 @@ import io.ctrstream.dien.release.ReleaseVerifier;
 import io.ctrstream.schemas.Decoded;
 import io.ctrstream.schemas.ModelRelease;
 import io.ctrstream.schemas.TopicSpec;
+import io.ctrstream.schemas.Topics;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -31,8 +34,11 @@ import org.slf4j.LoggerFactory;
  * <p>The topic is read once to note the offsets of the model's records, holding no values; then
  * the candidates are read again one at a time, newest first, so a topic not yet compacted never
  * has all its bundles in memory at once.
+ *
+ * <p>It also reads {@code model-release-history} (key {@code model/version}): every release of a
+ * model, the bundle of one read again only when asked for.
  */
-final class ReleaseReader {
+public final class ReleaseReader {
 
   private static final Logger LOG = LoggerFactory.getLogger(ReleaseReader.class);
 
@@ -42,10 +48,10 @@ final class ReleaseReader {
    * The live release and its verified bundle (both null when no release passes), and the newer
    * releases that were refused, each as "version (reason): message".
    */
-  record Live(ModelRelease release, ModelBundle bundle, List<String> skipped) {
+  public record Live(ModelRelease release, ModelBundle bundle, List<String> skipped) {
     static final Live NONE = new Live(null, null, List.of());
 
-    boolean present() {
+    public boolean present() {
       return release != null;
     }
   }
@@ -56,7 +62,7 @@ final class ReleaseReader {
    * The newest release of {@code modelName} that passes {@code verifier}, with the newer ones it
    * refused; no release when none passes (or the topic does not exist).
    */
-  static Live newestThatLoads(
+  public static Live newestThatLoads(
       Consumer<byte[], byte[]> consumer,
       TopicSpec<String, ModelRelease> topic,
       String modelName,
@@ -116,8 +122,97 @@ final class ReleaseReader {
   }
 
   /** What {@code release} claims about its bundle, for the shared checks. */
-  static ReleaseClaims claims(ModelRelease release) {
+  public static ReleaseClaims claims(ModelRelease release) {
     return new ReleaseClaims(release.modelName(), release.version(), release.createdAt(), release.sha256(),
         release.featureSpecHash(), release.signature(), release.signatureAlgorithm(), release.keyId());
+  }
+
+  /**
+   * The newest record of {@code modelName} on {@code topic} as written (decoded, not verified);
+   * empty when there is none or it does not decode.
+   */
+  public static Optional<ModelRelease> newestRecord(
+      Consumer<byte[], byte[]> consumer,
+      TopicSpec<String, ModelRelease> topic,
+      String modelName,
+      Duration timeout) {
+    List<TopicPartition> partitions = TopicRanges.partitions(consumer, topic.name(), timeout);
+    if (partitions.isEmpty()) {
+      return Optional.empty();
+    }
+    Map<TopicPartition, Long> begin = consumer.beginningOffsets(partitions, timeout);
+    Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout);
+    Position[] newest = new Position[1];
+    for (TopicPartition tp : partitions) {
+      TopicRanges.scan(consumer, tp, begin.get(tp), end.get(tp), timeout, r -> {
+        if (r.key() != null && modelName.equals(new String(r.key(), StandardCharsets.UTF_8))
+            && (newest[0] == null || r.timestamp() >= newest[0].timestamp())) {
+          newest[0] = new Position(tp, r.offset(), r.timestamp());
+        }
+      });
+    }
+    return newest[0] == null ? Optional.empty() : readOne(consumer, topic, newest[0], timeout);
+  }
+
+  /** Where one version's record is on {@code model-release-history}, and the record without its bundle. */
+  public record HistoryEntry(ModelRelease release, TopicPartition tp, long offset) {}
+
+  /**
+   * Every release of {@code modelName} on {@code history} (key {@code model/version}), by version
+   * (the last record of each), oldest {@code createdAt} first; bundles left out.
+   */
+  public static List<HistoryEntry> history(
+      Consumer<byte[], byte[]> consumer,
+      TopicSpec<String, ModelRelease> history,
+      String modelName,
+      Duration timeout) {
+    List<TopicPartition> partitions = TopicRanges.partitions(consumer, history.name(), timeout);
+    Map<String, HistoryEntry> byKey = new LinkedHashMap<>();
+    if (partitions.isEmpty()) {
+      return List.of();
+    }
+    String prefix = Topics.historyKey(modelName, "");
+    Map<TopicPartition, Long> begin = consumer.beginningOffsets(partitions, timeout);
+    Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout);
+    for (TopicPartition tp : partitions) {
+      TopicRanges.scan(consumer, tp, begin.get(tp), end.get(tp), timeout, r -> {
+        String key = r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8);
+        if (key == null || !key.startsWith(prefix)) {
+          return;
+        }
+        if (r.value() == null) {
+          byKey.remove(key); // a tombstone forgets the version
+          return;
+        }
+        Decoded<ModelRelease> d = history.valueSerde().decode(r.value());
+        if (d instanceof Decoded.Ok<ModelRelease> ok && modelName.equals(ok.value().modelName())) {
+          byKey.remove(key);
+          byKey.put(key, new HistoryEntry(ok.value().withoutBundle(), tp, r.offset()));
+        }
+      });
+    }
+    List<HistoryEntry> out = new ArrayList<>(byKey.values());
+    out.sort(Comparator.comparingLong(e -> e.release().createdAt()));
+    return out;
+  }
+
+  /** The whole record (bundle included) of a history entry, read again; empty when compacted away. */
+  public static Optional<ModelRelease> read(
+      Consumer<byte[], byte[]> consumer,
+      TopicSpec<String, ModelRelease> history,
+      HistoryEntry entry,
+      Duration timeout) {
+    return readOne(consumer, history, new Position(entry.tp(), entry.offset(), 0L), timeout);
+  }
+
+  private static Optional<ModelRelease> readOne(
+      Consumer<byte[], byte[]> consumer, TopicSpec<String, ModelRelease> topic, Position p, Duration timeout) {
+    List<ConsumerRecord<byte[], byte[]>> one =
+        TopicRanges.read(consumer, p.tp(), p.offset(), p.offset() + 1, timeout);
+    if (one.isEmpty() || one.get(0).value() == null) {
+      return Optional.empty();
+    }
+    return topic.valueSerde().decode(one.get(0).value()) instanceof Decoded.Ok<ModelRelease> ok
+        ? Optional.of(ok.value()) : Optional.empty();
   }
 }

@@ -209,6 +209,7 @@ public final class RetrainService implements AutoCloseable {
     double positiveRate = Double.NaN;
     String version;
     String liveVersion;
+    boolean livePinned;
     double candidateAuc = Double.NaN;
     double liveAuc = Double.NaN;
     double candidateLogLoss = Double.NaN;
@@ -285,9 +286,11 @@ public final class RetrainService implements AutoCloseable {
                 verifier,
                 config.timeout());
         liveVersion = live.present() ? live.release().version() : null;
+        livePinned = live.present() && live.release().markedPinned();
         ModelBundle liveBundle = live.bundle();
         Map<String, Object> liveReport = new LinkedHashMap<>();
         liveReport.put("version", liveVersion);
+        liveReport.put("pinned", livePinned);
         if (!live.skipped().isEmpty()) {
           liveReport.put("skipped", live.skipped());
         }
@@ -361,6 +364,13 @@ public final class RetrainService implements AutoCloseable {
       if (!decision.release()) {
         return result(RunResult.Decision.GATED, decision.reason());
       }
+      String pin = pinned();
+      if (pin != null) {
+        report.put("pinned", pin);
+        LOG.info("run {}: {} passed the gate but is not released: {}", runId, version, pin);
+        return result(RunResult.Decision.PINNED, pin + "; the candidate passed the gate ("
+            + decision.reason() + ") and is not released until `ctr release unpin`");
+      }
 
       Map<String, Double> metrics = new LinkedHashMap<>();
       metrics.put("auc", candidateAuc);
@@ -426,6 +436,7 @@ public final class RetrainService implements AutoCloseable {
           new ReleasePublisher(
               config.clientConfig(),
               config.topics().modelReleases(),
+              config.topics().modelReleaseHistory(),
               config.transactionalId(),
               config.maxReleaseBytes(),
               config.createReleaseTopic(),
@@ -439,6 +450,24 @@ public final class RetrainService implements AutoCloseable {
         return result(RunResult.Decision.REFUSED, e.getMessage());
       }
       return result(RunResult.Decision.RELEASED, decision.reason());
+    }
+
+    /**
+     * Why the live model must not be replaced now (pinned when the run began, or since: the newest
+     * record of the model is read again just before releasing); null when it may.
+     */
+    private String pinned() {
+      if (livePinned) {
+        return "live model " + liveVersion + " is pinned";
+      }
+      try (KafkaConsumer<byte[], byte[]> consumer = TopicRanges.consumer(config.clientConfig())) {
+        Optional<ModelRelease> newest = ReleaseReader.newestRecord(
+            consumer, config.topics().modelReleases(), config.modelName(), config.timeout());
+        if (newest.isPresent() && newest.get().markedPinned()) {
+          return "model " + newest.get().version() + " was pinned during the run";
+        }
+      }
+      return null;
     }
 
     RunResult result(RunResult.Decision decision, String reason) {

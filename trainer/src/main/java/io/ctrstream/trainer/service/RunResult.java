@@ -50,6 +50,8 @@ public record RunResult(
     RELEASED,
     /** The candidate was trained but is worse than the live model beyond the tolerance. */
     GATED,
+    /** The candidate passed the gate but the live release is pinned ({@code ./ctr release pin}). */
+    PINNED,
     /** Nothing to train on: too few examples, one class only, or a bundle too large to send. */
     REFUSED,
     /** A periodic cycle that did not run: too few new feedback records since the last run. */

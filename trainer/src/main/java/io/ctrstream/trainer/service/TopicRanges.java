@@ -19,12 +19,12 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * records are seen (read_committed): a release or an example of an aborted or open transaction
  * never counts, and the end offsets are the last stable offsets.
  */
-final class TopicRanges {
+public final class TopicRanges {
 
   private TopicRanges() {}
 
   /** A group-less, read_committed consumer of raw bytes; the caller closes it. */
-  static KafkaConsumer<byte[], byte[]> consumer(Map<String, Object> clientConfig) {
+  public static KafkaConsumer<byte[], byte[]> consumer(Map<String, Object> clientConfig) {
     Map<String, Object> c = new java.util.HashMap<>(clientConfig);
     c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, IsolationLevel.READ_COMMITTED.toString());
     c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
