@@ -74,6 +74,14 @@ import org.slf4j.Logger;
  * @param userRetentionMs a user with no event (profile, impression or rating) for this long, in
  *     event time, is forgotten: state, rated movies and their changelog records are deleted; 0
  *     keeps every user for ever
+ * @param ratingPositiveThreshold a rating at or above this is a positive: label 1 in its feedback,
+ *     an entry of the user's history, a high rating in the user's and the movie's counts
+ * @param clicksFeedback whether clicks are read and every scored impression is attributed: a
+ *     click within {@code attribution.window.ms} gives a positive feedback example (source {@code
+ *     click}), no click a negative one (source {@code non_click}); off by default, when the
+ *     {@code clicks} topic is not read and only ratings give feedback
+ * @param attributionWindowMs how long after its event time a scored impression can be clicked
+ *     (event time); used only when {@code feedback.clicks} is on
  */
 public record ScorerConfig(
     String bootstrapServers,
@@ -106,7 +114,10 @@ public record ScorerConfig(
     String releaseUriAllowed,
     long releaseMaxBundleBytes,
     String releasePublicKey,
-    long userRetentionMs) {
+    long userRetentionMs,
+    double ratingPositiveThreshold,
+    boolean clicksFeedback,
+    long attributionWindowMs) {
 
   /** Streams property under which the RocksDB bound reaches {@link BoundedRocksDbConfig}. */
   public static final String ROCKSDB_MEMORY_PROPERTY = "ctr.rocksdb.memory.bytes";
@@ -157,7 +168,11 @@ public record ScorerConfig(
           new Setting("release.max.bundle.bytes", "largest model bundle accepted, inline or fetched (refused while streaming)", Long.toString(64L << 20)),
           new Setting("release.public.key", "Ed25519 public key file (X.509 PEM/DER); set: only releases signed by its private key; empty: not checked", ""),
           new Setting("user.retention.ms", "users with no event for this long (event time) are forgotten; 0: kept for ever",
-              Long.toString(Duration.ofDays(90).toMillis())));
+              Long.toString(Duration.ofDays(90).toMillis())),
+          new Setting("rating.positive.threshold", "ratings at or above this are positives (label 1, history, high-rating counts)", "4"),
+          new Setting("feedback.clicks", "read clicks: each scored impression gives a click (label 1) or non_click (label 0) example", "false"),
+          new Setting("attribution.window.ms", "how long after an impression (event time) a click counts; then it is a non-click",
+              Long.toString(Duration.ofMinutes(30).toMillis())));
 
   /** Values of {@code compression.type}. */
   public static final List<String> COMPRESSION_TYPES = List.of("none", "lz4", "zstd", "snappy", "gzip");
@@ -197,6 +212,11 @@ public record ScorerConfig(
     if (userRetentionMs < 0) {
       problems.add("user.retention.ms must be >= 0 (0: users are kept for ever), got " + userRetentionMs);
     }
+    if (!(ratingPositiveThreshold >= 0.5 && ratingPositiveThreshold <= 5)) {
+      problems.add("rating.positive.threshold must be in [0.5, 5] (ratings are 0.5 to 5 stars), got "
+          + ratingPositiveThreshold);
+    }
+    positive(problems, "attribution.window.ms", attributionWindowMs);
     if (standbyReplicas < 0) {
       problems.add("standby.replicas must be >= 0, got " + standbyReplicas);
     }
@@ -341,7 +361,10 @@ public record ScorerConfig(
         v.get("release.uri.allowed"),
         parseLong(v, "release.max.bundle.bytes"),
         v.get("release.public.key"),
-        parseLong(v, "user.retention.ms"));
+        parseLong(v, "user.retention.ms"),
+        parseDouble(v, "rating.positive.threshold"),
+        parseBoolean(v, "feedback.clicks"),
+        parseLong(v, "attribution.window.ms"));
   }
 
   /** A copy with some settings changed (keys as in {@link #SETTINGS}); for tests and tools. */
@@ -390,6 +413,9 @@ public record ScorerConfig(
     m.put("release.max.bundle.bytes", Long.toString(releaseMaxBundleBytes));
     m.put("release.public.key", releasePublicKey);
     m.put("user.retention.ms", Long.toString(userRetentionMs));
+    m.put("rating.positive.threshold", Double.toString(ratingPositiveThreshold));
+    m.put("feedback.clicks", Boolean.toString(clicksFeedback));
+    m.put("attribution.window.ms", Long.toString(attributionWindowMs));
     return m;
   }
 
@@ -501,6 +527,14 @@ public record ScorerConfig(
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException(key + " must be an integer, got \"" + v.get(key) + "\"", e);
     }
+  }
+
+  private static boolean parseBoolean(Map<String, String> v, String key) {
+    String value = v.get(key).trim().toLowerCase(Locale.ROOT);
+    if (!value.equals("true") && !value.equals("false")) {
+      throw new IllegalArgumentException(key + " must be true or false, got \"" + v.get(key) + "\"");
+    }
+    return Boolean.parseBoolean(value);
   }
 
   private static double parseDouble(Map<String, String> v, String key) {
