@@ -35,8 +35,8 @@ import org.slf4j.LoggerFactory;
  * The per-user heart of the scorer: history processor, feature assembly, micro-batch buffer and
  * scoring, in one node because they share one user's state within one task.
  *
- * <p>Input: {@link UserEvent}s, key userId, from the users, ratings and impressions decoders (the
- * three topics are co-partitioned by userId). Stores read and written: {@code user-state}, {@code
+ * <p>Input: {@link UserEvent}s, key userId, from the users, ratings, impressions (and clicks)
+ * decoders (the topics are co-partitioned by userId). Stores read and written: {@code user-state}, {@code
  * rated-movies}, {@code pending-impressions}, {@code pending-expiry}, {@code score-buffer};
  * {@code catalog} and {@code movie-stats} (global) are read. Output: {@link Score} to {@code scores}, {@link Feedback} to
  * {@code feedback}.
@@ -55,10 +55,19 @@ import org.slf4j.LoggerFactory;
  *       features and score as served) when one is within its window, else organic (features as of
  *       just before the rating). If an impression of that movie to that user is still in the
  *       buffer, the buffer is scored first, so the example carries its served score; that is why
- *       scoring and history share this node. Then the history: the movie joins the rated set; a rating &gt;= 4 enters
+ *       scoring and history share this node. Then the history: the movie joins the rated set; a rating at or
+ *       above {@code rating.positive.threshold} (4) enters
  *       the last-N history with one negative drawn from the catalog among movies never rated, and
  *       the user's genre counters decay and count the movie's genres (from the catalog now).
  *   <li>A stream-time punctuator drops pending impressions whose window has passed.
+ *   <li>Click (only with {@code feedback.clicks}; stores {@code click-attribution}, {@code
+ *       click-expiry}): each scored impression is also opened for clicks by (user, impression id)
+ *       until {@code attribution.window.ms} after its timestamp. A click on an open, unclicked
+ *       impression emits a {@code click} example (features and score as served) and puts the movie
+ *       in the history like a high rating (without counting a rating); a stream-time punctuator
+ *       emits a {@code non_click} example for each impression whose window passed unclicked.
+ *       Second clicks are dead-lettered as duplicates, clicks on unknown or expired impressions as
+ *       {@code unknown-impression}.
  * </ul>
  *
  * <p>Dead letters (to {@code dead-letters}): an impression whose id is already pending or
