@@ -254,8 +254,8 @@ final class UserEventProcessor implements Processor<String, UserEvent, String, O
     Record<String, byte[]> raw = new Record<>(userId, clickSerde.serialize(click), recordTimestamp);
     if (a == null) {
       deadLetters.send(raw, FailureKind.UNKNOWN_IMPRESSION, "unknown impression: no impression "
-          + LogSafe.quote(id) + " of this user was scored within attribution.window.ms "
-          + clicks.windowMs() + " before this click");
+          + LogSafe.quote(id) + " of this user is attributed here (never scored for this user, or its "
+          + "window ended more than attribution.window.ms " + clicks.windowMs() + " ago)");
       return;
     }
     if (a.clicked()) {

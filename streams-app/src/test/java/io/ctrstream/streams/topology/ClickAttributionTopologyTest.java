@@ -248,6 +248,24 @@ class ClickAttributionTopologyTest {
   }
 
   @Test
+  void badClicksAreDeadLetteredByTheSameRulesAsTheOtherInputs() {
+    try (Harness h = clicksOn(Map.of("event.time.earliest.ms", "100"))) {
+      threeScored(h);
+      h.clicks.pipeInput("42", "{\"impressionId\":\"i1\",\"userId\":\"7\",\"timestamp\":1100}", 1_100L);
+      h.clicks.pipeInput("42", "{\"impressionId\":\"i1\",\"userId\":\"42\",\"movieId\":\"1\",\"timestamp\":1100}", 1_100L);
+      h.clicks.pipeInput("42", "{\"impressionId\":\"i1\"", 1_100L);
+      h.clicks.pipeInput("42", "{\"impressionId\":\"i1\",\"userId\":\"42\",\"timestamp\":5}", 1_100L);
+      h.clicks.pipeInput("42", "x".repeat(3_000), 1_100L);
+      assertThat(h.deadLetters.readValuesToList()).extracting(DeadLetter::kind).containsExactly(
+          FailureKind.KEY_MISMATCH, FailureKind.WRONG_TYPE, FailureKind.NOT_JSON,
+          FailureKind.TIMESTAMP_OUT_OF_RANGE, FailureKind.OVERSIZED);
+      assertThat(h.feedback.isEmpty()).isTrue();
+      h.click("i1", "42", 1_100); // none of them counted: the real click still does
+      assertThat(h.feedback.readValue().source()).isEqualTo(Feedback.Source.CLICK);
+    }
+  }
+
+  @Test
   void aNonClickWaitsForStreamTimeNotTheWallClock() {
     try (Harness h = clicksOn(Map.of())) {
       threeScored(h);
