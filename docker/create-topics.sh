@@ -9,7 +9,7 @@ set -euo pipefail
 
 bootstrap="${CTR_BOOTSTRAP_SERVERS:-kafka:9092}"
 prefix="${CTR_TOPIC_PREFIX:-}"
-# users, impressions and ratings are co-partitioned by userId: one count for all user-keyed topics.
+# users, impressions, ratings and clicks are co-partitioned by userId: one count for all user-keyed topics.
 USER_PARTITIONS="${CTR_USER_PARTITIONS:-4}"
 replication="${CTR_REPLICATION_FACTOR:-1}"
 topics_cli="${KAFKA_TOPICS_CLI:-/opt/kafka/bin/kafka-topics.sh}"
@@ -29,10 +29,12 @@ create users          "$USER_PARTITIONS" cleanup.policy=compact
 create movies         1                  cleanup.policy=compact
 create impressions    "$USER_PARTITIONS" cleanup.policy=delete
 create ratings        "$USER_PARTITIONS" cleanup.policy=delete
+create clicks         "$USER_PARTITIONS" cleanup.policy=delete
 create scores         "$USER_PARTITIONS" cleanup.policy=delete
 create feedback       "$USER_PARTITIONS" cleanup.policy=delete retention.ms=31536000000
 create movie-stats    "$USER_PARTITIONS" cleanup.policy=compact
 create model-releases 1                  cleanup.policy=compact max.message.bytes=67108864
+create model-release-history 1           cleanup.policy=compact max.message.bytes=67108864
 create dead-letters   1                  cleanup.policy=delete
 
 "$topics_cli" --bootstrap-server "$bootstrap" --describe --topic "${prefix}ratings"

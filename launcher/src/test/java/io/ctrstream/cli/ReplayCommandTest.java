@@ -67,8 +67,9 @@ class ReplayCommandTest {
       assertThat(line.get("ratings").asLong()).isEqualTo(2);
       assertThat(line.get("skipped").asLong()).isEqualTo(1);
       assertThat(line.get("completed").asBoolean()).isTrue();
-      // users, movies, impressions, ratings, scores, feedback, movie-stats, model-releases, dead-letters
-      assertThat(line.get("topicsCreated").asInt()).isEqualTo(9);
+      // users, movies, impressions, ratings, clicks, scores, feedback, movie-stats, model-releases,
+      // model-release-history, dead-letters
+      assertThat(line.get("topicsCreated").asInt()).isEqualTo(11);
       // live is the default: data-set time (1997) would fall to time-based retention
       assertThat(line.get("eventTime").asText()).isEqualTo("live");
       assertThat(line.get("prefix").asText()).isEqualTo("cli.");

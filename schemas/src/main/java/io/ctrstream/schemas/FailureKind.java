@@ -21,8 +21,10 @@ public enum FailureKind {
   INVALID_KEY("invalid-key"),
   /** The event timestamp is before the earliest accepted time or too far in the future. */
   TIMESTAMP_OUT_OF_RANGE("timestamp-out-of-range"),
-  /** An impression id that is already pending (scored, awaiting its rating). */
+  /** An impression id that is already pending (scored, awaiting its rating), or a second click on one impression. */
   DUPLICATE("duplicate"),
+  /** A click on an impression the scorer does not know, or whose attribution window has passed. */
+  UNKNOWN_IMPRESSION("unknown-impression"),
   /** The model gave a non-finite score (NaN or infinite) or failed on this record. */
   MODEL_FAILURE("model-failure"),
   /** Processing the record threw an unexpected exception; the stream thread went on. */

@@ -8,12 +8,17 @@ import java.util.List;
 
 /**
  * Value of the {@code feedback} topic, key userId (schema {@code schemas/feedback.schema.json}):
- * one training example, written for every rating. The features are those served with the joined
- * impression ({@link Source#IMPRESSION}) or those that stood just before the rating ({@link
+ * one training example, written for every rating, and, when click attribution is on, for every
+ * scored impression (clicked: {@link Source#CLICK}, label 1; not clicked within the attribution
+ * window: {@link Source#NON_CLICK}, label 0; neither has a rating). The features are those served
+ * with the impression ({@link Source#IMPRESSION}, {@link Source#CLICK}, {@link Source#NON_CLICK})
+ * or those that stood just before the rating ({@link
  * Source#ORGANIC}); the trainer learns from exactly what the scorer saw.
  *
- * @param label 1 when rating &gt;= 4, else 0
- * @param timestamp the rating's timestamp, epoch ms
+ * @param label for a rating 1 when it is at or above the scorer's {@code rating.positive.threshold}
+ *     (4 by default), else 0; 1 for a click, 0 for a non-click
+ * @param rating the rating; null for click and non-click examples
+ * @param timestamp the rating's or the click's timestamp; the impression's for a non-click, epoch ms
  * @param profile the user's attributes as served
  * @param genres the candidate movie's genres as served
  * @param history the user's highly rated movies, oldest first, as served
@@ -77,7 +82,11 @@ public record Feedback(
     /** The rating followed a pending impression of the same movie: features and score as served. */
     IMPRESSION("impression"),
     /** No impression was pending: features as they stood just before the rating. */
-    ORGANIC("organic");
+    ORGANIC("organic"),
+    /** The impression was clicked within the attribution window (label 1, no rating). */
+    CLICK("click"),
+    /** The impression's attribution window ended without a click (label 0, no rating). */
+    NON_CLICK("non_click");
 
     private final String wireName;
 
@@ -90,6 +99,11 @@ public record Feedback(
       return wireName;
     }
 
+    /** Whether the example comes from a rating (it has one), not from a click or its absence. */
+    public boolean rated() {
+      return this == IMPRESSION || this == ORGANIC;
+    }
+
     @JsonCreator
     public static Source fromWire(String name) {
       for (Source s : values()) {
@@ -97,7 +111,7 @@ public record Feedback(
           return s;
         }
       }
-      throw new IllegalArgumentException("source must be impression or organic, got " + name);
+      throw new IllegalArgumentException("source must be impression, organic, click or non_click, got " + name);
     }
   }
 
@@ -109,7 +123,7 @@ public record Feedback(
             .id("movieId", movieId)
             .present("label", label)
             .rule(label == null || label == 0 || label == 1, "label must be 0 or 1, got " + label)
-            .range("rating", rating, 0.5, 5)
+            .optionalRange("rating", rating, 0.5, 5)
             .epochMillis("timestamp", timestamp)
             .present("profile", profile)
             .list("genres", genres, 64, Checks.ItemRule.text(1, 64))
@@ -133,8 +147,21 @@ public record Feedback(
       c.rule(false, "negatives must align with history (one per entry): "
           + history.size() + " history entries, " + negatives.size() + " negatives");
     }
-    if (label != null && rating != null && (label == 1) != (rating >= Rating.POSITIVE_THRESHOLD)) {
-      c.rule(false, "label must be 1 exactly when rating >= 4, got label " + label + " for rating " + rating);
+    // The label of a rating is the scorer's (rating.positive.threshold, 4 by default): not checked here.
+    if (source != null && source.rated() && rating == null) {
+      c.rule(false, "rating is missing (required when source is " + source.wireName() + ")");
+    }
+    if (source != null && !source.rated()) {
+      if (rating != null) {
+        c.rule(false, "a " + source.wireName() + " example has no rating, got " + rating);
+      }
+      if (impressionId == null) {
+        c.rule(false, "impressionId is required when source is " + source.wireName());
+      }
+      if (label != null && label != (source == Source.CLICK ? 1 : 0)) {
+        c.rule(false, "label must be " + (source == Source.CLICK ? 1 : 0) + " when source is "
+            + source.wireName() + ", got " + label);
+      }
     }
     if (userRatings != null && userPositives != null && userPositives > userRatings) {
       c.rule(false, "userPositives must not exceed userRatings, got " + userPositives + " of " + userRatings);

@@ -22,8 +22,13 @@ public record MovieStats(String movieId, Long ratings, Long positives, Long upda
 
   /** The stats after one more rating: saturating counts, the latest event time kept. */
   public MovieStats plus(Rating rating) {
+    return plus(rating, Rating.POSITIVE_THRESHOLD);
+  }
+
+  /** As {@link #plus(Rating)}, a rating at or above {@code threshold} counting as high. */
+  public MovieStats plus(Rating rating, double threshold) {
     long r = ratings == Long.MAX_VALUE ? ratings : ratings + 1;
-    long p = rating.positive() && positives < r ? positives + 1 : positives;
+    long p = rating.positive(threshold) && positives < r ? positives + 1 : positives;
     return new MovieStats(movieId, r, p, Math.max(updatedAt, rating.timestamp()));
   }
 

@@ -12,12 +12,20 @@ import java.util.List;
 public record Rating(String userId, String movieId, Double rating, Long timestamp)
     implements WireValue {
 
-  /** Ratings at or above this are positives (label 1) and enter the user's history. */
+  /**
+   * Ratings at or above this are positives (label 1) and enter the user's history, unless the
+   * scorer is configured otherwise ({@code rating.positive.threshold}).
+   */
   public static final double POSITIVE_THRESHOLD = 4.0;
 
-  /** Whether this rating counts as a positive. */
+  /** Whether this rating counts as a positive at the default threshold. */
   public boolean positive() {
-    return rating != null && rating >= POSITIVE_THRESHOLD;
+    return positive(POSITIVE_THRESHOLD);
+  }
+
+  /** Whether this rating counts as a positive: at or above {@code threshold}. */
+  public boolean positive(double threshold) {
+    return rating != null && rating >= threshold;
   }
 
   @Override

@@ -14,7 +14,7 @@ import org.apache.kafka.common.serialization.Serdes;
  * The one registry of topics: every topic name in the project comes from here, prefixed so that
  * several deployments can share a cluster. All keys are plain strings.
  *
- * <p>{@code users}, {@code impressions} and {@code ratings} are co-partitioned by userId (the
+ * <p>{@code users}, {@code impressions}, {@code ratings} and {@code clicks} are co-partitioned by userId (the
  * scorer joins them in one task), so they, and the user-keyed outputs, share {@link
  * Builder#optUserPartitions(int)}. {@code users}, {@code movies}, {@code movie-stats}, {@code
  * model-releases} and {@code model-release-history} are compacted: the latest value per key is the state. {@code movie-stats} is
@@ -39,6 +39,7 @@ public final class Topics {
   private final TopicSpec<String, Movie> movies;
   private final TopicSpec<String, Impression> impressions;
   private final TopicSpec<String, Rating> ratings;
+  private final TopicSpec<String, Click> clicks;
   private final TopicSpec<String, Score> scores;
   private final TopicSpec<String, Feedback> feedback;
   private final TopicSpec<String, MovieStats> movieStats;
@@ -54,6 +55,7 @@ public final class Topics {
     movies = spec("movies", key, Movie.class, b.catalogPartitions, COMPACT);
     impressions = spec("impressions", key, Impression.class, b.userPartitions, delete);
     ratings = spec("ratings", key, Rating.class, b.userPartitions, delete);
+    clicks = spec("clicks", key, Click.class, b.userPartitions, delete);
     scores = spec("scores", key, Score.class, b.userPartitions, delete);
     feedback = spec("feedback", key, Feedback.class, b.userPartitions, Map.of(
         TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
@@ -111,12 +113,17 @@ public final class Topics {
     return ratings;
   }
 
+  /** Clicks on impressions, key userId. */
+  public TopicSpec<String, Click> clicks() {
+    return clicks;
+  }
+
   /** One score per impression, key userId. */
   public TopicSpec<String, Score> scores() {
     return scores;
   }
 
-  /** One training example per rating, key userId, long retention. */
+  /** One training example per rating (and per attributed impression), key userId, long retention. */
   public TopicSpec<String, Feedback> feedback() {
     return feedback;
   }
@@ -152,8 +159,8 @@ public final class Topics {
 
   /** Every topic, inputs first. */
   public List<TopicSpec<String, ?>> all() {
-    return List.of(users, movies, impressions, ratings, scores, feedback, movieStats, modelReleases,
-        modelReleaseHistory, deadLetters);
+    return List.of(users, movies, impressions, ratings, clicks, scores, feedback, movieStats,
+        modelReleases, modelReleaseHistory, deadLetters);
   }
 
   /** The spec with this full name, if it is one of ours. */
@@ -184,7 +191,7 @@ public final class Topics {
     }
 
     /**
-     * Partitions of the user-keyed topics (users, impressions, ratings, scores, feedback) and of
+     * Partitions of the user-keyed topics (users, impressions, ratings, clicks, scores, feedback) and of
      * movie-stats; default 4.
      */
     public Builder optUserPartitions(int partitions) {

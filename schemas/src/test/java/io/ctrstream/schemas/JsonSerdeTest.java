@@ -87,11 +87,22 @@ class JsonSerdeTest {
 
   @Test
   void feedbackRejectsMisalignedNegativesAndWrongLabel() {
-    Feedback f = new Feedback("42", "1", 0, 5.0, 1L, Profile.UNKNOWN, List.of(), List.of("a", "b"),
-        List.of("c"), null, null, null, Feedback.Source.ORGANIC);
+    Feedback f = new Feedback("42", "1", 0, null, 1L, Profile.UNKNOWN, List.of(), List.of("a", "b"),
+        List.of("c"), 0.5, "v1", "imp-1", Feedback.Source.CLICK);
     assertThat(f.validate())
         .anyMatch(p -> p.startsWith("negatives must align with history"))
-        .anyMatch(p -> p.startsWith("label must be 1 exactly when rating >= 4"));
+        .anyMatch(p -> p.startsWith("label must be 1 when source is click"));
+  }
+
+  @Test
+  void feedbackLeavesTheRatingLabelToTheScorersThreshold() {
+    // A scorer with rating.positive.threshold 3 labels a 3.5 positive; the contract accepts it.
+    Feedback f = new Feedback("42", "1", 1, 3.5, 1L, Profile.UNKNOWN, List.of(), List.of(),
+        List.of(), null, null, null, Feedback.Source.ORGANIC);
+    assertThat(f.validate()).isEmpty();
+    Feedback noRating = new Feedback("42", "1", 1, null, 1L, Profile.UNKNOWN, List.of(), List.of(),
+        List.of(), null, null, null, Feedback.Source.ORGANIC);
+    assertThat(noRating.validate()).anyMatch(p -> p.startsWith("rating is missing"));
   }
 
   @Test

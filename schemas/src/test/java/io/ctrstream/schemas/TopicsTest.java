@@ -15,7 +15,7 @@ class TopicsTest {
   void prefixesEveryNameAndKeepsThemUnique() {
     Topics topics = Topics.withPrefix("staging.");
     Set<String> names = topics.all().stream().map(TopicSpec::name).collect(Collectors.toSet());
-    assertThat(names).hasSize(10).allMatch(n -> n.startsWith("staging."));
+    assertThat(names).hasSize(11).allMatch(n -> n.startsWith("staging."));
     assertThat(topics.impressions().name()).isEqualTo("staging.impressions");
     assertThat(topics.modelReleases().name()).isEqualTo("staging.model-releases");
   }
@@ -34,6 +34,7 @@ class TopicsTest {
     assertThat(topics.users().partitions()).isEqualTo(12);
     assertThat(topics.impressions().partitions()).isEqualTo(12);
     assertThat(topics.ratings().partitions()).isEqualTo(12);
+    assertThat(topics.clicks().partitions()).isEqualTo(12);
     NewTopic nt = topics.users().newTopic((short) 3);
     assertThat(nt.numPartitions()).isEqualTo(12);
     assertThat(nt.replicationFactor()).isEqualTo((short) 3);

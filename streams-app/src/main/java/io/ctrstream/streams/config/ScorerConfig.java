@@ -79,6 +79,14 @@ import org.slf4j.Logger;
  * @param instanceId static group membership ({@code group.instance.id}, one per stream thread
  *     with the thread's index appended): an instance restarted with the same id within the session
  *     timeout takes its partitions back at once, without a rebalance; empty: dynamic membership
+ * @param ratingPositiveThreshold a rating at or above this is a positive: label 1 in its feedback,
+ *     an entry of the user's history, a high rating in the user's and the movie's counts
+ * @param clicksFeedback whether clicks are read and every scored impression is attributed: a
+ *     click within {@code attribution.window.ms} gives a positive feedback example (source {@code
+ *     click}), no click a negative one (source {@code non_click}); off by default, when the
+ *     {@code clicks} topic is not read and only ratings give feedback
+ * @param attributionWindowMs how long after its event time a scored impression can be clicked
+ *     (event time); used only when {@code feedback.clicks} is on
  */
 public record ScorerConfig(
     String bootstrapServers,
@@ -113,7 +121,10 @@ public record ScorerConfig(
     String releasePublicKey,
     long userRetentionMs,
     long sessionTimeoutMs,
-    String instanceId) {
+    String instanceId,
+    double ratingPositiveThreshold,
+    boolean clicksFeedback,
+    long attributionWindowMs) {
 
   /** Streams property under which the RocksDB bound reaches {@link BoundedRocksDbConfig}. */
   public static final String ROCKSDB_MEMORY_PROPERTY = "ctr.rocksdb.memory.bytes";
@@ -166,7 +177,11 @@ public record ScorerConfig(
           new Setting("user.retention.ms", "users with no event for this long (event time) are forgotten; 0: kept for ever",
               Long.toString(Duration.ofDays(90).toMillis())),
           new Setting("session.timeout.ms", "how long a dead instance keeps its partitions before they move (main consumer)", "45000"),
-          new Setting("instance.id", "static group membership id, unique and stable per instance (e.g. the pod name); empty: dynamic", ""));
+          new Setting("instance.id", "static group membership id, unique and stable per instance (e.g. the pod name); empty: dynamic", ""),
+          new Setting("rating.positive.threshold", "ratings at or above this are positives (label 1, history, high-rating counts)", "4"),
+          new Setting("feedback.clicks", "read clicks: each scored impression gives a click (label 1) or non_click (label 0) example", "false"),
+          new Setting("attribution.window.ms", "how long after an impression (event time) a click counts; then it is a non-click",
+              Long.toString(Duration.ofMinutes(30).toMillis())));
 
   /** Values of {@code compression.type}. */
   public static final List<String> COMPRESSION_TYPES = List.of("none", "lz4", "zstd", "snappy", "gzip");
@@ -211,6 +226,11 @@ public record ScorerConfig(
     if (userRetentionMs < 0) {
       problems.add("user.retention.ms must be >= 0 (0: users are kept for ever), got " + userRetentionMs);
     }
+    if (!(ratingPositiveThreshold >= 0.5 && ratingPositiveThreshold <= 5)) {
+      problems.add("rating.positive.threshold must be in [0.5, 5] (ratings are 0.5 to 5 stars), got "
+          + ratingPositiveThreshold);
+    }
+    positive(problems, "attribution.window.ms", attributionWindowMs);
     if (standbyReplicas < 0) {
       problems.add("standby.replicas must be >= 0, got " + standbyReplicas);
     }
@@ -357,7 +377,10 @@ public record ScorerConfig(
         v.get("release.public.key"),
         parseLong(v, "user.retention.ms"),
         parseLong(v, "session.timeout.ms"),
-        v.get("instance.id"));
+        v.get("instance.id"),
+        parseDouble(v, "rating.positive.threshold"),
+        parseBoolean(v, "feedback.clicks"),
+        parseLong(v, "attribution.window.ms"));
   }
 
   /** A copy with some settings changed (keys as in {@link #SETTINGS}); for tests and tools. */
@@ -408,6 +431,9 @@ public record ScorerConfig(
     m.put("user.retention.ms", Long.toString(userRetentionMs));
     m.put("session.timeout.ms", Long.toString(sessionTimeoutMs));
     m.put("instance.id", instanceId);
+    m.put("rating.positive.threshold", Double.toString(ratingPositiveThreshold));
+    m.put("feedback.clicks", Boolean.toString(clicksFeedback));
+    m.put("attribution.window.ms", Long.toString(attributionWindowMs));
     return m;
   }
 
@@ -527,6 +553,14 @@ public record ScorerConfig(
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException(key + " must be an integer, got \"" + v.get(key) + "\"", e);
     }
+  }
+
+  private static boolean parseBoolean(Map<String, String> v, String key) {
+    String value = v.get(key).trim().toLowerCase(Locale.ROOT);
+    if (!value.equals("true") && !value.equals("false")) {
+      throw new IllegalArgumentException(key + " must be true or false, got \"" + v.get(key) + "\"");
+    }
+    return Boolean.parseBoolean(value);
   }
 
   private static double parseDouble(Map<String, String> v, String key) {

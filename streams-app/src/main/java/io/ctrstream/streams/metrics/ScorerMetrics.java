@@ -29,7 +29,7 @@ import java.util.concurrent.TimeUnit;
  *       cannot write to a topic, so these are only counted and logged)
  *   <li>{@code ctr.scores{prior}}: scores emitted, prior or model
  *   <li>{@code ctr.batch.size}: rows per scored batch
- *   <li>{@code ctr.feedback{source}}: training examples emitted, impression or organic
+ *   <li>{@code ctr.feedback{source}}: training examples emitted: impression, organic, click or non_click
  *   <li>{@code ctr.score.latency}: time to score one batch (model call only)
  *   <li>{@code ctr.impression.lag}: how long after its record timestamp an impression reached the
  *       scorer (upstream, broker and poll delay, before any batching)

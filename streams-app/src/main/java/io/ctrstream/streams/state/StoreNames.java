@@ -18,6 +18,16 @@ public final class StoreNames {
    * userId to the userId. Logged.
    */
   public static final String USER_EXPIRY = "user-expiry";
+  /**
+   * {@link CompositeKey}(userId, impressionId) to {@link AttributedImpression}: scored impressions
+   * awaiting a click, then closed for one more window. Only when {@code feedback.clicks} is on. Logged.
+   */
+  public static final String CLICK_ATTRIBUTION = "click-attribution";
+  /**
+   * Expiry index of {@link #CLICK_ATTRIBUTION}: zero-padded due time + "|" + composite key to the
+   * composite key. Logged.
+   */
+  public static final String CLICK_EXPIRY = "click-expiry";
   /** Sequence number to {@link BufferedImpression}: the micro-batch buffer. Logged, so a crash loses nothing. */
   public static final String SCORE_BUFFER = "score-buffer";
   /** The movie catalog, a global store fed by the movies topic (see {@code Catalog}). Not logged: the topic is its log. */

@@ -108,6 +108,30 @@ public record UserState(Profile profile, List<HistoryEntry> history, Integer rat
         genreCounters.afterRating(movieGenres, positive), lastEventAt);
   }
 
+  /**
+   * The state after a click on a movie: the movie enters the history in timestamp order with its
+   * negative, as a high rating does (an entry of the same movie leaves first); only the last
+   * {@code maxLength} remain. A click is not a rating: the rating counts and the genre counters
+   * stay as they are.
+   */
+  public UserState afterClick(String movieId, long timestamp, String negative, int maxLength) {
+    List<HistoryEntry> next = new ArrayList<>(history.size() + 1);
+    for (HistoryEntry e : history) {
+      if (!e.movieId().equals(movieId)) {
+        next.add(e);
+      }
+    }
+    int at = next.size();
+    while (at > 0 && next.get(at - 1).timestamp() > timestamp) {
+      at--;
+    }
+    next.add(at, new HistoryEntry(movieId, timestamp, negative));
+    if (next.size() > maxLength) {
+      next = next.subList(next.size() - maxLength, next.size());
+    }
+    return new UserState(profile, next, ratings, positives, genreCounters, lastEventAt);
+  }
+
   private static int saturatedIncrement(int n) {
     return n == Integer.MAX_VALUE ? n : n + 1;
   }

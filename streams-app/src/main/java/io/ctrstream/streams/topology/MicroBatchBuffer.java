@@ -140,6 +140,17 @@ final class MicroBatchBuffer {
     return false;
   }
 
+  /** Whether an impression with this id to this user is held (scored or not), whatever its movie. */
+  boolean holdsImpressionId(String userId, String impressionId) {
+    for (KeyValue<String, BufferedImpression> kv : entries) {
+      Impression i = kv.value.impression();
+      if (i.impressionId().equals(impressionId) && i.userId().equals(userId)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Removes the scored impressions (memory and store) and returns them with their scores, oldest first. */
   List<Ready> takeScored() {
     int n = scored.size();

@@ -16,7 +16,13 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * transaction as the store write and the input offset.
  */
 final class MovieStatsAggregator implements Processor<String, Rating, String, MovieStats> {
+  private final double positiveThreshold;
   private ProcessorContext<String, MovieStats> context;
+
+  /** @param positiveThreshold a rating at or above this counts as high ({@code rating.positive.threshold}) */
+  MovieStatsAggregator(double positiveThreshold) {
+    this.positiveThreshold = positiveThreshold;
+  }
   private KeyValueStore<String, MovieStats> counts;
 
   @Override
@@ -32,7 +38,7 @@ final class MovieStatsAggregator implements Processor<String, Rating, String, Mo
       return; // the decoder forwards only valid ratings; nothing else reaches this topic
     }
     MovieStats before = counts.get(record.key());
-    MovieStats after = (before == null ? MovieStats.none(record.key()) : before).plus(rating);
+    MovieStats after = (before == null ? MovieStats.none(record.key()) : before).plus(rating, positiveThreshold);
     counts.put(record.key(), after);
     context.forward(record.withValue(after));
   }

@@ -10,6 +10,8 @@ final class Nodes {
   static final String RATINGS_DECODER = "ratings-decoder";
   static final String IMPRESSIONS_SOURCE = "impressions-source";
   static final String IMPRESSIONS_DECODER = "impressions-decoder";
+  static final String CLICKS_SOURCE = "clicks-source";
+  static final String CLICKS_DECODER = "clicks-decoder";
   static final String USER_EVENTS = "user-events";
   static final String MOVIE_RATINGS_BY_MOVIE = "movie-ratings-by-movie";
   static final String MOVIE_STATS_AGGREGATOR = "movie-stats-aggregator";

@@ -1,5 +1,6 @@
 package io.ctrstream.streams.topology;
 
+import io.ctrstream.schemas.Click;
 import io.ctrstream.schemas.Impression;
 import io.ctrstream.schemas.JsonSerde;
 import io.ctrstream.schemas.Movie;
@@ -12,12 +13,15 @@ import io.ctrstream.streams.errors.ErrorSink;
 import io.ctrstream.streams.errors.StrictUtf8Deserializer;
 import io.ctrstream.streams.metrics.ScorerMetrics;
 import io.ctrstream.streams.model.ModelProvider;
+import io.ctrstream.streams.state.AttributedImpression;
 import io.ctrstream.streams.state.BufferedImpression;
 import io.ctrstream.streams.state.PendingImpression;
 import io.ctrstream.streams.state.StoreNames;
 import io.ctrstream.streams.state.UserState;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -90,7 +94,7 @@ public final class ScorerTopology {
         }, Named.as(Nodes.MOVIE_RATINGS_BY_MOVIE))
         .repartition(Repartitioned.<String, Rating>as(StoreNames.MOVIE_RATINGS_REPARTITION)
             .withKeySerde(Serdes.String()).withValueSerde(topics.ratings().valueSerde()))
-        .process(MovieStatsAggregator::new, Named.as(Nodes.MOVIE_STATS_AGGREGATOR),
+        .process(() -> new MovieStatsAggregator(config.ratingPositiveThreshold()), Named.as(Nodes.MOVIE_STATS_AGGREGATOR),
             StoreNames.MOVIE_RATING_COUNTS)
         .to(topics.movieStats().name(), Produced.with(Serdes.String(), topics.movieStats().valueSerde())
             .withName(Nodes.MOVIE_STATS_SINK));
@@ -119,16 +123,32 @@ public final class ScorerTopology {
         Impression::userId, UserEvent.Shown::new, null, Impression::timestamp, metrics,
         InputRules.of(config, topics.impressions().partitions())), Nodes.IMPRESSIONS_SOURCE);
 
+    // 4c. Clicks (key userId), only with feedback.clicks: validated, then attributed to their impression.
+    List<String> decoders = new ArrayList<>(
+        List.of(Nodes.USERS_DECODER, Nodes.RATINGS_DECODER, Nodes.IMPRESSIONS_DECODER));
+    if (config.clicksFeedback()) {
+      t.addSource(Nodes.CLICKS_SOURCE, keys, raw, topics.clicks().name());
+      t.addProcessor(Nodes.CLICKS_DECODER, () -> new InputDecoder<>(topics.clicks().valueSerde(),
+          Click::userId, UserEvent.Clicked::new, null, Click::timestamp, metrics,
+          InputRules.of(config, topics.clicks().partitions())), Nodes.CLICKS_SOURCE);
+      decoders.add(Nodes.CLICKS_DECODER);
+    }
+
     // 5. Per user: history processor, feature assembly, micro-batch buffer, scoring, feedback.
     ThreadBatch.Registry batches = new ThreadBatch.Registry(models, metrics);
     t.addProcessor(Nodes.USER_EVENTS, () -> new UserEventProcessor(config, batches, metrics),
-        Nodes.USERS_DECODER, Nodes.RATINGS_DECODER, Nodes.IMPRESSIONS_DECODER);
+        decoders.toArray(String[]::new));
     t.addStateStore(logged(StoreNames.USER_STATE, JsonSerde.of(UserState.class)), Nodes.USER_EVENTS);
     t.addStateStore(logged(StoreNames.RATED, Serdes.Long()), Nodes.USER_EVENTS);
     t.addStateStore(logged(StoreNames.PENDING, JsonSerde.of(PendingImpression.class)), Nodes.USER_EVENTS);
     t.addStateStore(logged(StoreNames.PENDING_EXPIRY, Serdes.String()), Nodes.USER_EVENTS);
     t.addStateStore(logged(StoreNames.USER_EXPIRY, Serdes.String()), Nodes.USER_EVENTS);
     t.addStateStore(logged(StoreNames.SCORE_BUFFER, JsonSerde.of(BufferedImpression.class)), Nodes.USER_EVENTS);
+    if (config.clicksFeedback()) {
+      t.addStateStore(logged(StoreNames.CLICK_ATTRIBUTION, JsonSerde.of(AttributedImpression.class)),
+          Nodes.USER_EVENTS);
+      t.addStateStore(logged(StoreNames.CLICK_EXPIRY, Serdes.String()), Nodes.USER_EVENTS);
+    }
 
     // 6. Outputs: scores and feedback (key userId); dead letters (original key, bounded) from every
     // decoder, and from the user node (duplicates, non-finite or failed scores).
@@ -138,7 +158,7 @@ public final class ScorerTopology {
         topics.feedback().valueSerde().serializer(), Nodes.USER_EVENTS);
     t.addSink(Nodes.DEAD_LETTERS_SINK, topics.deadLetters().name(), Serdes.String().serializer(),
         topics.deadLetters().valueSerde().serializer(),
-        Nodes.USERS_DECODER, Nodes.RATINGS_DECODER, Nodes.IMPRESSIONS_DECODER, Nodes.USER_EVENTS);
+        Stream.concat(decoders.stream(), Stream.of(Nodes.USER_EVENTS)).toArray(String[]::new));
     return t;
   }
 

@@ -1,5 +1,6 @@
 package io.ctrstream.streams.topology;
 
+import io.ctrstream.schemas.Click;
 import io.ctrstream.schemas.FailureKind;
 import io.ctrstream.schemas.Feedback;
 import io.ctrstream.schemas.Impression;
@@ -12,6 +13,7 @@ import io.ctrstream.schemas.Score;
 import io.ctrstream.streams.config.ScorerConfig;
 import io.ctrstream.streams.errors.LogSafe;
 import io.ctrstream.streams.metrics.ScorerMetrics;
+import io.ctrstream.streams.state.AttributedImpression;
 import io.ctrstream.streams.state.BufferedImpression;
 import io.ctrstream.streams.state.CompositeKey;
 import io.ctrstream.streams.state.PendingImpression;
@@ -33,8 +35,8 @@ import org.slf4j.LoggerFactory;
  * The per-user heart of the scorer: history processor, feature assembly, micro-batch buffer and
  * scoring, in one node because they share one user's state within one task.
  *
- * <p>Input: {@link UserEvent}s, key userId, from the users, ratings and impressions decoders (the
- * three topics are co-partitioned by userId). Stores read and written: {@code user-state}, {@code
+ * <p>Input: {@link UserEvent}s, key userId, from the users, ratings, impressions (and clicks)
+ * decoders (the topics are co-partitioned by userId). Stores read and written: {@code user-state}, {@code
  * rated-movies}, {@code pending-impressions}, {@code pending-expiry}, {@code score-buffer};
  * {@code catalog} and {@code movie-stats} (global) are read. Output: {@link Score} to {@code scores}, {@link Feedback} to
  * {@code feedback}.
@@ -53,10 +55,19 @@ import org.slf4j.LoggerFactory;
  *       features and score as served) when one is within its window, else organic (features as of
  *       just before the rating). If an impression of that movie to that user is still in the
  *       buffer, the buffer is scored first, so the example carries its served score; that is why
- *       scoring and history share this node. Then the history: the movie joins the rated set; a rating &gt;= 4 enters
+ *       scoring and history share this node. Then the history: the movie joins the rated set; a rating at or
+ *       above {@code rating.positive.threshold} (4) enters
  *       the last-N history with one negative drawn from the catalog among movies never rated, and
  *       the user's genre counters decay and count the movie's genres (from the catalog now).
  *   <li>A stream-time punctuator drops pending impressions whose window has passed.
+ *   <li>Click (only with {@code feedback.clicks}; stores {@code click-attribution}, {@code
+ *       click-expiry}): each scored impression is also opened for clicks by (user, impression id)
+ *       until {@code attribution.window.ms} after its timestamp. A click on an open, unclicked
+ *       impression emits a {@code click} example (features and score as served) and puts the movie
+ *       in the history like a high rating (without counting a rating); a stream-time punctuator
+ *       emits a {@code non_click} example for each impression whose window passed unclicked.
+ *       Second clicks are dead-lettered as duplicates, clicks on unknown or expired impressions as
+ *       {@code unknown-impression}.
  * </ul>
  *
  * <p>Dead letters (to {@code dead-letters}): an impression whose id is already pending or
@@ -85,11 +96,13 @@ final class UserEventProcessor implements Processor<String, UserEvent, String, O
   private Catalog catalog;
   private KeyValueStore<String, MovieStats> movieStats;
   private PendingImpressions pending;
+  private ClickAttribution clicks; // null unless feedback.clicks is on
   private UserRetention retention;
   private MicroBatchBuffer buffer;
   private ThreadBatch batch; // joined on the stream thread, at the first record or punctuation
   private DeadLetters deadLetters;
   private final JsonSerde<Impression> impressionSerde = JsonSerde.of(Impression.class);
+  private final JsonSerde<Click> clickSerde = JsonSerde.of(Click.class);
 
   UserEventProcessor(ScorerConfig config, ThreadBatch.Registry batches, ScorerMetrics metrics) {
     this.config = config;
@@ -133,6 +146,12 @@ final class UserEventProcessor implements Processor<String, UserEvent, String, O
         });
     long expiryEvery = Math.max(1_000L, Math.min(config.pendingWindowMs(), 60_000L));
     context.schedule(Duration.ofMillis(expiryEvery), PunctuationType.STREAM_TIME, pending::expire);
+    if (config.clicksFeedback()) {
+      this.clicks = new ClickAttribution(context.getStateStore(StoreNames.CLICK_ATTRIBUTION),
+          context.getStateStore(StoreNames.CLICK_EXPIRY), config.attributionWindowMs());
+      long clickExpiryEvery = Math.max(1_000L, Math.min(config.attributionWindowMs(), 60_000L));
+      context.schedule(Duration.ofMillis(clickExpiryEvery), PunctuationType.STREAM_TIME, this::expireClicks);
+    }
     if (retention.enabled()) {
       context.schedule(Duration.ofMillis(retention.expireEveryMs()), PunctuationType.STREAM_TIME,
           streamTime -> metrics.usersForgotten(retention.expire(streamTime)));
@@ -149,6 +168,8 @@ final class UserEventProcessor implements Processor<String, UserEvent, String, O
       onImpression(s.impression(), record.timestamp());
     } else if (event instanceof UserEvent.Rated r) {
       onRating(r.rating(), record.timestamp());
+    } else if (event instanceof UserEvent.Clicked c && clicks != null) {
+      onClick(c.click(), record.timestamp());
     } else {
       throw new IllegalStateException("unexpected event " + event);
     }
@@ -169,7 +190,9 @@ final class UserEventProcessor implements Processor<String, UserEvent, String, O
     String movieId = impression.movieId();
     PendingImpression already = pending.get(userId, movieId);
     if (buffer.holdsImpression(userId, movieId, impression.impressionId())
-        || already != null && already.impressionId().equals(impression.impressionId())) {
+        || already != null && already.impressionId().equals(impression.impressionId())
+        || clicks != null && (clicks.get(userId, impression.impressionId()) != null
+            || buffer.holdsImpressionId(userId, impression.impressionId()))) {
       deadLetters.send(new Record<>(userId, impressionSerde.serialize(impression), recordTimestamp),
           FailureKind.DUPLICATE, "impression " + LogSafe.quote(impression.impressionId())
               + " of this user and movie is already scored or being scored; it is scored once");
@@ -197,7 +220,8 @@ final class UserEventProcessor implements Processor<String, UserEvent, String, O
 
     rated.put(CompositeKey.of(userId, movieId), rating.timestamp());
     String negative = null;
-    if (rating.positive()) {
+    boolean positive = rating.positive(config.ratingPositiveThreshold());
+    if (positive) {
       // The rated set already holds this movie, so it cannot be its own negative.
       negative = catalog.sample(userId, movieId, NEGATIVE_ATTEMPTS,
           candidate -> rated.get(CompositeKey.of(userId, candidate)) == null);
@@ -207,16 +231,83 @@ final class UserEventProcessor implements Processor<String, UserEvent, String, O
     }
     Movie movie = catalog.get(movieId);
     UserState before = stateOf(userId);
-    UserState after = before.afterRating(movieId, rating.timestamp(), rating.positive(),
+    UserState after = before.afterRating(movieId, rating.timestamp(), positive,
         negative, config.historyLength(), movie == null ? List.of() : movie.genres());
     users.put(userId, retention.changed(userId, before, after, recordTimestamp));
+  }
+
+  /**
+   * A click: attributed to its impression when that is open and was not clicked yet; then one
+   * positive example (source click) with the features and score as served, and the clicked movie
+   * enters the user's history as a high rating does. Otherwise dead-lettered: a second click
+   * (duplicate, it counts once), a click after the window (expired) or on an impression this
+   * scorer never scored for this user (unknown).
+   */
+  private void onClick(Click click, long recordTimestamp) {
+    String userId = click.userId();
+    String id = click.impressionId();
+    AttributedImpression a = clicks.get(userId, id);
+    if (a == null && buffer.holdsImpressionId(userId, id)) {
+      flush(); // its impression is not scored yet: score it now, so the example has the served score
+      a = clicks.get(userId, id);
+    }
+    Record<String, byte[]> raw = new Record<>(userId, clickSerde.serialize(click), recordTimestamp);
+    if (a == null) {
+      deadLetters.send(raw, FailureKind.UNKNOWN_IMPRESSION, "unknown impression: no impression "
+          + LogSafe.quote(id) + " of this user is attributed here (never scored for this user, or its "
+          + "window ended more than attribution.window.ms " + clicks.windowMs() + " ago)");
+      return;
+    }
+    if (a.clicked()) {
+      deadLetters.send(raw, FailureKind.DUPLICATE, "impression " + LogSafe.quote(id)
+          + " was already clicked; a click counts once");
+      return;
+    }
+    if (!a.open() || click.timestamp() > a.expiresAt()) {
+      deadLetters.send(raw, FailureKind.UNKNOWN_IMPRESSION, "expired impression: the attribution "
+          + "window of " + LogSafe.quote(id) + " ended at " + a.expiresAt() + " (attribution.window.ms "
+          + clicks.windowMs() + "), the click is at " + click.timestamp()
+          + (a.open() ? "" : "; it was counted as a non-click"));
+      return;
+    }
+    clicks.clicked(a);
+    ServedFeatures f = a.features();
+    metrics.feedback(Feedback.Source.CLICK.wireName());
+    context.forward(new Record<>(userId, (Object) new Feedback(userId, a.movieId(), 1, null,
+        click.timestamp(), f.profile(), f.genres(), f.history(), f.negatives(), f.userRatings(),
+        f.userPositives(), f.movieRatings(), f.moviePositives(), f.userGenre(), a.score(),
+        a.modelVersion(), id, Feedback.Source.CLICK), recordTimestamp), Nodes.FEEDBACK_SINK);
+
+    String movieId = a.movieId();
+    String negative = catalog.sample(userId, movieId, NEGATIVE_ATTEMPTS,
+        candidate -> rated.get(CompositeKey.of(userId, candidate)) == null);
+    UserState before = stateOf(userId);
+    UserState after = before.afterClick(movieId, click.timestamp(),
+        negative == null ? NO_NEGATIVE : negative, config.historyLength());
+    users.put(userId, retention.changed(userId, before, after, recordTimestamp));
+  }
+
+  /** Closes the impressions whose attribution window has passed: a non-click example for each one not clicked. */
+  private void expireClicks(long streamTime) {
+    for (AttributedImpression a : clicks.expire(streamTime)) {
+      if (a.clicked()) {
+        continue;
+      }
+      ServedFeatures f = a.features();
+      metrics.feedback(Feedback.Source.NON_CLICK.wireName());
+      context.forward(new Record<>(a.userId(), (Object) new Feedback(a.userId(), a.movieId(), 0, null,
+          a.impressionTimestamp(), f.profile(), f.genres(), f.history(), f.negatives(), f.userRatings(),
+          f.userPositives(), f.movieRatings(), f.moviePositives(), f.userGenre(), a.score(),
+          a.modelVersion(), a.impressionId(), Feedback.Source.NON_CLICK), a.expiresAt()),
+          Nodes.FEEDBACK_SINK);
+    }
   }
 
   /** The training example for a rating, from the state before the rating changes it. */
   private Feedback feedbackFor(Rating rating) {
     String userId = rating.userId();
     String movieId = rating.movieId();
-    int label = rating.positive() ? 1 : 0;
+    int label = rating.positive(config.ratingPositiveThreshold()) ? 1 : 0;
     if (buffer.holds(userId, movieId)) {
       flush(); // its impression's score has not gone out yet: score it now, so the example has the served score
     }
@@ -308,6 +399,11 @@ final class UserEventProcessor implements Processor<String, UserEvent, String, O
       // Pending from now on: the latest impression of a pair replaces an older one.
       pending.put(imp.userId(), imp.movieId(), new PendingImpression(imp.impressionId(),
           imp.timestamp(), saturatedAdd(imp.timestamp(), config.pendingWindowMs()), b.features(), p, version));
+      if (clicks != null) {
+        clicks.open(new AttributedImpression(imp.userId(), imp.impressionId(), imp.movieId(),
+            imp.timestamp(), saturatedAdd(imp.timestamp(), clicks.windowMs()), b.features(), p, version,
+            false, true));
+      }
     }
   }
 

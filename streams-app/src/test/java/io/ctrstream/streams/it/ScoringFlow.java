@@ -3,6 +3,7 @@ package io.ctrstream.streams.it;
 import static org.awaitility.Awaitility.await;
 
 import io.ctrstream.kafka.EmbeddedKafka;
+import io.ctrstream.schemas.Click;
 import io.ctrstream.schemas.Impression;
 import io.ctrstream.schemas.ModelRelease;
 import io.ctrstream.schemas.Movie;
@@ -109,6 +110,10 @@ final class ScoringFlow implements AutoCloseable {
 
   void rating(String userId, String movieId, double stars, long timestamp) {
     send(topics.ratings(), userId, new Rating(userId, movieId, stars, timestamp), timestamp);
+  }
+
+  void click(String impressionId, String userId, long timestamp) {
+    send(topics.clicks(), userId, new Click(impressionId, userId, timestamp), timestamp);
   }
 
   /** Publishes a model release (key: the model name), as the trainer does. */

@@ -32,6 +32,8 @@ final class Harness implements AutoCloseable {
   final TestInputTopic<String, String> movies;
   final TestInputTopic<String, String> impressions;
   final TestInputTopic<String, String> ratings;
+  /** Read by the topology only with {@code feedback.clicks=true}. */
+  final TestInputTopic<String, String> clicks;
   final TestInputTopic<String, byte[]> rawImpressions;
   final TestOutputTopic<String, Score> scores;
   final TestOutputTopic<String, Feedback> feedback;
@@ -74,6 +76,7 @@ final class Harness implements AutoCloseable {
     movies = driver.createInputTopic(topics.movies().name(), s, s, START, java.time.Duration.ZERO);
     impressions = driver.createInputTopic(topics.impressions().name(), s, s, START, java.time.Duration.ZERO);
     ratings = driver.createInputTopic(topics.ratings().name(), s, s, START, java.time.Duration.ZERO);
+    clicks = driver.createInputTopic(topics.clicks().name(), s, s, START, java.time.Duration.ZERO);
     rawImpressions = driver.createInputTopic(topics.impressions().name(), s,
         Serdes.ByteArray().serializer(), START, java.time.Duration.ZERO);
     var d = Serdes.String().deserializer();
@@ -106,6 +109,11 @@ final class Harness implements AutoCloseable {
   void rating(String userId, String movieId, double stars, long ts) {
     ratings.pipeInput(userId, "{\"userId\":\"" + userId + "\",\"movieId\":\"" + movieId
         + "\",\"rating\":" + stars + ",\"timestamp\":" + ts + "}", ts);
+  }
+
+  void click(String impressionId, String userId, long ts) {
+    clicks.pipeInput(userId, "{\"impressionId\":\"" + impressionId + "\",\"userId\":\"" + userId
+        + "\",\"timestamp\":" + ts + "}", ts);
   }
 
   KeyValueStore<String, UserState> userStore() {

@@ -14,8 +14,10 @@ import java.util.List;
  * The training examples of a feedback window, in event-time order, built from the logged features
  * exactly as served: nothing is recomputed from state, so the model trains on what the scorer saw
  * (a cold user's empty history stays empty; a movie missing from the catalog keeps its empty genres
- * and maps to the unknown index when encoded). Organic and impression-joined examples are both
- * used; only the latter carry a served score (used for the online AUC, not for training).
+ * and maps to the unknown index when encoded). Every source is used with its logged label: organic
+ * and impression-joined ratings, and, from a scorer with {@code feedback.clicks}, clicks (label 1)
+ * and non-clicks (label 0), which carry no rating. All but organic ones carry a served score (used
+ * for the online AUC, not for training).
  */
 public final class FeedbackDataset {
 
@@ -86,7 +88,7 @@ public final class FeedbackDataset {
     return rows.size();
   }
 
-  /** Examples whose features were those of a joined impression. */
+  /** Examples whose features were those served with an impression (a joined rating, a click or a non-click). */
   public long impressionJoined() {
     return impressionJoined;
   }

@@ -134,6 +134,26 @@ class FeedbackDatasetTest {
   }
 
   @Test
+  void clickAndNonClickExamplesAreTrainedOnWithTheirLabels() {
+    Feedback click = SERDE.fromJson("{\"userId\":\"u1\",\"movieId\":\"m1\",\"label\":1,"
+        + "\"timestamp\":500,\"profile\":{},\"genres\":[\"Drama\"],\"history\":[\"m9\"],"
+        + "\"negatives\":[\"m8\"],\"servedScore\":0.7,\"modelVersion\":\"v1\","
+        + "\"impressionId\":\"i1\",\"source\":\"click\"}");
+    Feedback nonClick = SERDE.fromJson("{\"userId\":\"u1\",\"movieId\":\"m2\",\"label\":0,"
+        + "\"timestamp\":400,\"profile\":{},\"genres\":[],\"history\":[],\"negatives\":[],"
+        + "\"servedScore\":0.2,\"modelVersion\":\"v1\",\"impressionId\":\"i2\","
+        + "\"source\":\"non_click\"}");
+    FeedbackDataset data = FeedbackDataset.of(List.of(click, nonClick,
+        FeedbackFixtures.served("a", "m1", 1, 300L, 0.9, "v1")));
+
+    assertThat(data.size()).isEqualTo(3);
+    assertThat(data.organic()).isZero();
+    assertThat(data.rows()).extracting(LabeledRow::label).containsExactly(1, 0, 1);
+    assertThat(data.rows().get(2).features().history()).containsExactly("m9");
+    assertThat(data.rows().get(2).features().genres()).containsExactly("Drama");
+  }
+
+  @Test
   void newestShareValidatesAndNoTrainingRowIsNewer() {
     List<Feedback> in = new ArrayList<>();
     for (int i = 0; i < 10; i++) {
