@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import kafka.server.BrokerServer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.CreateTopicsResult;
@@ -57,6 +58,14 @@ import org.slf4j.LoggerFactory;
  *       a temporary one (see {@link Builder#optDeleteOnClose(boolean)}). A data directory cannot
  *       be reused across starts: every start formats a new cluster (new cluster id), so a
  *       non-empty directory is refused.
+ *   <li>{@link #stopBroker()} and {@link #startBroker()} (or {@link #restartBroker(Duration)})
+ *       restart the broker within a running cluster, as an operator restarts a broker process:
+ *       the broker shuts down in a controlled way (it is fenced, its clients lose their
+ *       connections), its log directories stay as they are, and it starts again on them with the
+ *       same node id, cluster id and ports, recovering its partitions, consumer group offsets,
+ *       transactions and producer state from its logs. Only the broker side of the combined node
+ *       restarts: the KRaft controller (and its metadata log) stays up, as a separate controller
+ *       quorum would in a real cluster.
  * </ul>
  *
  * <p>Built on Kafka's own {@link KafkaClusterTestKit} (module kafka-test-common-runtime), the
@@ -80,6 +89,7 @@ public final class EmbeddedKafka implements AutoCloseable {
   static final String SASL_LISTENER = "SASL";
 
   private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(30);
+  private static final Duration BROKER_RESTART_TIMEOUT = Duration.ofSeconds(60);
 
   private final KafkaClusterTestKit cluster;
   private final String bootstrapServers;
@@ -87,6 +97,7 @@ public final class EmbeddedKafka implements AutoCloseable {
   private final Path dataDir;
   private final Duration startupTime;
   private boolean closed;
+  private boolean brokerStopped;
 
   private EmbeddedKafka(
       KafkaClusterTestKit cluster,
@@ -224,6 +235,88 @@ public final class EmbeddedKafka implements AutoCloseable {
       }
       TimeUnit.MILLISECONDS.sleep(50);
     }
+  }
+
+  /** Whether the broker is serving: started, and not stopped by {@link #stopBroker()}. */
+  public synchronized boolean brokerRunning() {
+    return !closed && !brokerStopped;
+  }
+
+  /**
+   * Shuts the broker down in a controlled way, keeping its data; the controller stays up. Clients
+   * see the broker gone until {@link #startBroker()}. Idempotent.
+   *
+   * @return how long the shutdown took
+   * @throws IllegalStateException when the cluster is closed
+   */
+  public synchronized Duration stopBroker() {
+    if (closed) {
+      throw new IllegalStateException("the embedded Kafka cluster is closed");
+    }
+    if (brokerStopped) {
+      return Duration.ZERO;
+    }
+    long begin = System.nanoTime();
+    for (BrokerServer broker : cluster.brokers().values()) {
+      broker.shutdown();
+      broker.awaitShutdown();
+    }
+    brokerStopped = true;
+    Duration took = Duration.ofNanos(System.nanoTime() - begin);
+    log.info("embedded Kafka broker at {} stopped (data kept in {}) in {} ms", bootstrapServers,
+        dataDir, took.toMillis());
+    return took;
+  }
+
+  /**
+   * Starts the broker stopped by {@link #stopBroker()} again on its log directories, with the
+   * same node id, cluster id and ports, and returns once it is registered and unfenced (its
+   * partitions led again). Idempotent.
+   *
+   * @return how long the start took
+   * @throws IllegalStateException when the cluster is closed, or the broker fails to start or is
+   *     not unfenced within 60 s
+   */
+  public synchronized Duration startBroker() {
+    if (closed) {
+      throw new IllegalStateException("the embedded Kafka cluster is closed");
+    }
+    if (!brokerStopped) {
+      return Duration.ZERO;
+    }
+    long begin = System.nanoTime();
+    try {
+      for (BrokerServer broker : cluster.brokers().values()) {
+        broker.startup();
+        broker.lifecycleManager().initialUnfenceFuture()
+            .get(BROKER_RESTART_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while starting the broker again", e);
+    } catch (ExecutionException | TimeoutException | RuntimeException e) {
+      throw new IllegalStateException("the embedded Kafka broker failed to start again on "
+          + dataDir + ": " + e, e);
+    }
+    brokerStopped = false;
+    Duration took = Duration.ofNanos(System.nanoTime() - begin);
+    log.info("embedded Kafka broker at {} started again on {} in {} ms", bootstrapServers, dataDir,
+        took.toMillis());
+    return took;
+  }
+
+  /**
+   * {@link #stopBroker()}, {@code downtime} with no broker, then {@link #startBroker()}.
+   *
+   * @return from the moment the broker began to stop until it was serving again
+   */
+  public Duration restartBroker(Duration downtime) throws InterruptedException {
+    Objects.requireNonNull(downtime, "downtime must not be null; pass Duration.ZERO for none");
+    long begin = System.nanoTime();
+    stopBroker();
+    TimeUnit.NANOSECONDS.sleep(Math.max(0, downtime.toNanos()));
+    startBroker();
+    return Duration.ofNanos(System.nanoTime() - begin);
   }
 
   /** Stops the cluster; idempotent. */
