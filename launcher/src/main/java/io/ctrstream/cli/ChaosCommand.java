@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ctrstream.cli.bench.ScoringBenchmark;
+import io.ctrstream.cli.chaos.BrokerChaos;
 import io.ctrstream.cli.chaos.CrashChaos;
 import io.ctrstream.cli.chaos.HostileCorpus;
 import io.ctrstream.cli.chaos.InputChaos;
@@ -25,9 +26,10 @@ import picocli.CommandLine.Option;
 @Command(
     name = "chaos",
     mixinStandardHelpOptions = true,
-    description = "Chaos checks of the scorer: input, model, state, crash, scale, memory.",
+    description = "Chaos checks of the scorer: input, model, state, crash, scale, memory, broker.",
     subcommands = {ChaosCommand.Input.class, ChaosCommand.Model.class, ChaosCommand.State.class,
-        ChaosCommand.Crash.class, ChaosCommand.Scale.class, ChaosMemoryCommand.class})
+        ChaosCommand.Crash.class, ChaosCommand.Scale.class, ChaosMemoryCommand.class,
+        ChaosCommand.Broker.class})
 public final class ChaosCommand implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -741,6 +743,148 @@ public final class ChaosCommand implements Runnable {
           f.state(), f.ready() ? "ready" : "NOT ready", f.seconds());
       f.problems().forEach(p -> err.println("  FAILED " + p));
       err.println(f.passed() ? "chaos state: PASSED" : "chaos state: FAILED");
+      System.out.println(json.writeValueAsString(out));
+      return f.passed() ? 0 : 1;
+    }
+  }
+
+  /**
+   * {@code ./ctr chaos broker}: the in-process broker is restarted (data kept) while impressions
+   * flow through a scorer in this process ({@link BrokerChaos}). One JSON line on stdout, a
+   * summary and progress on stderr; exit 0 when nothing was lost or duplicated and the scorer is
+   * RUNNING again on its own, 1 otherwise, 2 on bad options (a running cluster included: its
+   * brokers are not this command's to restart).
+   */
+  @Command(
+      name = "broker",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Runs a broker and a scorer (exactly_once_v2) in this process, publishes --impressions"
+            + " impressions (and a rating for every --ratings-every-th) and, a third of the way"
+            + " in, shuts the broker down, leaves it down --downtime-s seconds and starts it"
+            + " again on its data while publishing goes on; then reads scores and feedback"
+            + " read_committed and counts impressions lost, duplicated, and feedback lost,"
+            + " duplicated or mismatched; the scorer must be RUNNING again without a restart.",
+        "One JSON line of figures on stdout; exit 0 when all checks pass, 1 when one fails."
+      })
+  static final class Broker implements Callable<Integer> {
+    @Option(names = "--impressions", defaultValue = "3000",
+        description = "Impressions to publish. Default: ${DEFAULT-VALUE}.")
+    int impressions;
+
+    @Option(names = "--downtime-s", defaultValue = "5",
+        description = "Seconds the broker stays down. Default: ${DEFAULT-VALUE}.")
+    long downtimeSeconds;
+
+    @Option(names = "--ratings-every", defaultValue = "4",
+        description = "A rating follows every n-th impression (0: none). Default: ${DEFAULT-VALUE}.")
+    int ratingsEvery;
+
+    @Option(names = "--rate", defaultValue = "150",
+        description = "Impressions published per second. Default: ${DEFAULT-VALUE}.")
+    double rate;
+
+    @Option(names = "--users", defaultValue = "50", description = "Default: ${DEFAULT-VALUE}.")
+    int users;
+
+    @Option(names = "--movies", defaultValue = "200", description = "Default: ${DEFAULT-VALUE}.")
+    int movies;
+
+    @Option(names = "--partitions", defaultValue = "4",
+        description = "Partitions of the user-keyed topics. Default: ${DEFAULT-VALUE}.")
+    int partitions;
+
+    @Option(names = "--session-timeout-ms", defaultValue = "6000",
+        description = "The scorer's consumer session timeout. Default: ${DEFAULT-VALUE}.")
+    long sessionTimeoutMs;
+
+    @Option(names = "--timeout-s", defaultValue = "120",
+        description = "Longest wait for the scorer, the restart and the last scores."
+            + " Default: ${DEFAULT-VALUE}.")
+    long timeoutSeconds;
+
+    @Option(names = "--settle-ms", defaultValue = "2000",
+        description = "How long to read on once everything expected arrived (late duplicates)."
+            + " Default: ${DEFAULT-VALUE}.")
+    long settleMs;
+
+    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT",
+        description = "Refused: only the broker this command starts in its own process can be"
+            + " restarted by it.")
+    String bootstrapServers;
+
+    @Override
+    public Integer call() throws Exception {
+      if (bootstrapServers != null) {
+        System.err.println("ctr chaos broker: --bootstrap-servers is not supported: only the"
+            + " in-process broker can be restarted by this command. On a running cluster, restart"
+            + " a broker by hand while `./ctr chaos crash --kills 0 --bootstrap-servers ...`"
+            + " counts lost and duplicated scores.");
+        return 2;
+      }
+      BrokerChaos chaos;
+      try {
+        chaos = new BrokerChaos(new BrokerChaos.Options(impressions, ratingsEvery, users, movies,
+            rate, partitions, Duration.ofSeconds(downtimeSeconds), sessionTimeoutMs,
+            Duration.ofSeconds(Math.max(1, timeoutSeconds)), Duration.ofMillis(Math.max(0, settleMs)),
+            line -> System.err.println("chaos broker: " + line)));
+      } catch (IllegalArgumentException e) {
+        System.err.println("ctr chaos broker: " + e.getMessage());
+        return 2;
+      }
+      PrintStream stdout = System.out;
+      BrokerChaos.Figures f;
+      try {
+        System.setOut(System.err);
+        f = chaos.run();
+      } finally {
+        System.setOut(stdout);
+      }
+      ObjectMapper json = new ObjectMapper();
+      ObjectNode out = json.createObjectNode();
+      out.put("passed", f.passed());
+      out.put("impressions", f.impressions());
+      out.put("ratings", f.ratings());
+      out.put("resent", f.resent());
+      out.put("sent_before_restart", f.sentBeforeRestart());
+      out.put("sent_while_down", f.sentWhileDown());
+      out.put("input_duplicated", f.inputDuplicated());
+      out.put("scores", f.scores());
+      out.put("scored", f.scored());
+      out.put("lost", f.lost());
+      out.put("duplicated", f.duplicated());
+      out.put("unexpected", f.unexpected());
+      out.put("feedback", f.feedback());
+      out.put("feedback_lost", f.feedbackLost());
+      out.put("feedback_duplicated", f.feedbackDuplicated());
+      out.put("mismatched", f.mismatched());
+      out.put("broker_downtime_seconds", f.downtimeSeconds());
+      out.put("first_score_after_seconds", f.firstScoreAfterSeconds());
+      out.put("threads_replaced", f.threadsReplaced());
+      out.put("stream_threads", f.streamThreads());
+      out.put("state", f.state());
+      out.put("ready", f.ready());
+      out.putPOJO("states_seen", f.statesSeen());
+      out.put("seconds", f.seconds());
+      out.put("broker", "in-process");
+      out.putPOJO("problems", f.problems());
+      PrintStream err = System.err;
+      err.printf(Locale.ROOT, "%nbroker down %.2f s (restarted on its data after %d impressions,"
+              + " %d sent while down); first new score %.2f s after it was back%n",
+          f.downtimeSeconds(), f.sentBeforeRestart(), f.sentWhileDown(),
+          f.firstScoreAfterSeconds());
+      err.printf(Locale.ROOT, "impressions: %d sent, %d scored, %d lost, %d duplicated, %d"
+              + " unexpected; %d input records written twice by the producer's retries, %d"
+              + " sent again%n", f.impressions(), f.scored(), f.lost(), f.duplicated(),
+          f.unexpected(), f.inputDuplicated(), f.resent());
+      err.printf(Locale.ROOT, "ratings: %d sent, %d feedback records, %d lost, %d duplicated, %d"
+              + " mismatched%n", f.ratings(), f.feedback(), f.feedbackLost(),
+          f.feedbackDuplicated(), f.mismatched());
+      err.printf(Locale.ROOT, "scorer: %s, %s, %d stream threads (%d replaced), states seen %s;"
+              + " %.1f s%n", f.state(), f.ready() ? "ready" : "NOT ready", f.streamThreads(),
+          f.threadsReplaced(), f.statesSeen(), f.seconds());
+      f.problems().forEach(p -> err.println("  FAILED " + p));
+      err.println(f.passed() ? "chaos broker: PASSED" : "chaos broker: FAILED");
       System.out.println(json.writeValueAsString(out));
       return f.passed() ? 0 : 1;
     }
