@@ -859,6 +859,8 @@ public final class ChaosCommand implements Runnable {
       out.put("feedback_duplicated", f.feedbackDuplicated());
       out.put("mismatched", f.mismatched());
       out.put("broker_downtime_seconds", f.downtimeSeconds());
+      out.put("broker_stop_seconds", f.stopSeconds());
+      out.put("broker_start_seconds", f.startSeconds());
       out.put("first_score_after_seconds", f.firstScoreAfterSeconds());
       out.put("threads_replaced", f.threadsReplaced());
       out.put("stream_threads", f.streamThreads());
@@ -869,9 +871,10 @@ public final class ChaosCommand implements Runnable {
       out.put("broker", "in-process");
       out.putPOJO("problems", f.problems());
       PrintStream err = System.err;
-      err.printf(Locale.ROOT, "%nbroker down %.2f s (restarted on its data after %d impressions,"
-              + " %d sent while down); first new score %.2f s after it was back%n",
-          f.downtimeSeconds(), f.sentBeforeRestart(), f.sentWhileDown(),
+      err.printf(Locale.ROOT, "%nbroker down %.2f s (%.2f s stopping, %.2f s starting again on its"
+              + " data), restarted after %d impressions, %d sent while down; first new score %.2f s"
+              + " after it was back%n", f.downtimeSeconds(), f.stopSeconds(), f.startSeconds(),
+          f.sentBeforeRestart(), f.sentWhileDown(),
           f.firstScoreAfterSeconds());
       err.printf(Locale.ROOT, "impressions: %d sent, %d scored, %d lost, %d duplicated, %d"
               + " unexpected; %d input records written twice by the producer's retries, %d"

@@ -118,6 +118,8 @@ public final class BrokerChaos {
    * @param inputDuplicated impression ids written more than once to the impressions topic (the
    *     producer's retries across the restart), plus ratings written more than once
    * @param downtimeSeconds from the broker beginning to stop until it served again
+   * @param stopSeconds of the downtime, the broker's controlled shutdown
+   * @param startSeconds of the downtime, from starting the broker again until it was unfenced
    * @param firstScoreAfterSeconds from the broker serving again to the first score committed after
    *     it (-1: none)
    * @param threadsReplaced stream threads that died and were replaced
@@ -126,8 +128,8 @@ public final class BrokerChaos {
   public record Figures(boolean passed, int impressions, int ratings, int resent,
       int sentBeforeRestart, int sentWhileDown, long inputDuplicated, long scores, long scored,
       long lost, long duplicated, long unexpected, long feedback, long feedbackLost,
-      long feedbackDuplicated, long mismatched, double downtimeSeconds,
-      double firstScoreAfterSeconds, int threadsReplaced, int streamThreads, String state,
+      long feedbackDuplicated, long mismatched, double downtimeSeconds, double stopSeconds,
+      double startSeconds, double firstScoreAfterSeconds, int threadsReplaced, int streamThreads, String state,
       boolean ready, List<String> statesSeen, double seconds, List<String> problems) {}
 
   private final Options o;
@@ -184,6 +186,8 @@ public final class BrokerChaos {
     Set<String> statesSeen = new LinkedHashSet<>();
     AtomicLong stopAt = new AtomicLong();
     AtomicLong backAt = new AtomicLong();
+    AtomicLong stoppedAt = new AtomicLong();
+    AtomicLong startAt = new AtomicLong();
     AtomicReference<Throwable> restartFailure = new AtomicReference<>();
     int resent = 0;
     int sentBefore = -1;
@@ -225,7 +229,9 @@ public final class BrokerChaos {
             try {
               stopAt.set(System.currentTimeMillis());
               kafka.stopBroker();
+              stoppedAt.set(System.currentTimeMillis());
               Thread.sleep(o.downtime().toMillis());
+              startAt.set(System.currentTimeMillis());
               kafka.startBroker();
               backAt.set(System.currentTimeMillis());
             } catch (Throwable t) {
@@ -333,12 +339,13 @@ public final class BrokerChaos {
       return new Figures(problems.isEmpty(), sent.size(), rated.size(), resent, sentBefore,
           sentWhileDown, inputDup, t.scores(), t.scored(), t.lost(), t.duplicated(),
           t.unexpected(), t.feedback(), t.feedbackLost(), t.feedbackDuplicated(), t.mismatched(),
-          downtime, firstAfter < 0 ? -1 : (firstAfter - back) / 1000.0, replaced, threads,
+          downtime, back == 0 ? -1 : (stoppedAt.get() - stopAt.get()) / 1000.0,
+          back == 0 ? -1 : (back - startAt.get()) / 1000.0, firstAfter < 0 ? -1 : (firstAfter - back) / 1000.0, replaced, threads,
           streams.state().name(), ready, List.copyOf(statesSeen),
           (System.currentTimeMillis() - began) / 1000.0, List.copyOf(problems));
     } catch (ExecutionException e) {
       problems.add("could not publish users and movies: " + e.getCause());
-      return new Figures(false, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1, -1, 0, 0,
+      return new Figures(false, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1, -1, -1, -1, 0, 0,
           "-", false, List.copyOf(statesSeen), (System.currentTimeMillis() - began) / 1000.0,
           List.copyOf(problems));
     }
