@@ -6,6 +6,7 @@ import io.ctrstream.streams.config.ScorerConfig;
 import io.ctrstream.streams.errors.ErrorSink;
 import io.ctrstream.streams.errors.KafkaErrorSink;
 import io.ctrstream.streams.http.ScorerHealth;
+import io.ctrstream.streams.http.RequestScorer;
 import io.ctrstream.streams.http.ScorerHttpServer;
 import io.ctrstream.streams.http.StreamsUserStateQuery;
 import io.ctrstream.streams.http.UserStateQuery;
@@ -14,6 +15,7 @@ import io.ctrstream.streams.model.ModelProvider;
 import io.ctrstream.streams.model.SwappableModelProvider;
 import io.ctrstream.streams.release.LoadedModel;
 import io.ctrstream.streams.release.ModelReleaseFollower;
+import io.ctrstream.streams.topology.FeatureAssembler;
 import io.ctrstream.streams.topology.ScorerTopology;
 import io.ctrstream.streams.config.BoundedRocksDbConfig;
 import io.ctrstream.streams.metrics.ProcessMetrics;
@@ -73,6 +75,7 @@ public final class ScorerApp implements AutoCloseable {
   private final ModelProvider models;
   private final ModelReleaseFollower follower;
   private final ScorerHttpServer http;
+  private final RequestScorer scoring; // POST /score; null without HTTP
   private final KafkaStreams streams;
   private final KafkaStreamsMetrics streamsMetrics;
   private final ProcessMetrics processMetrics = new ProcessMetrics();
@@ -97,6 +100,7 @@ public final class ScorerApp implements AutoCloseable {
     this.metrics = b.metrics != null ? b.metrics : ScorerMetrics.prometheus();
     this.models = b.models != null ? b.models : new SwappableModelProvider(cfg.priorProbability(), metrics);
     ScorerHttpServer server = null;
+    RequestScorer requests = null;
     ModelReleaseFollower f = null;
     KafkaStreams ks = null;
     KafkaErrorSink sink = null;
@@ -113,6 +117,12 @@ public final class ScorerApp implements AutoCloseable {
         .build();
     try {
       if (b.http) {
+        requests = new RequestScorer(this::lookupUser, () -> {
+          if (streamsRef[0] == null) {
+            throw new org.apache.kafka.streams.errors.InvalidStateStoreException("Kafka Streams is not created yet");
+          }
+          return FeatureAssembler.queryable(streamsRef[0]);
+        }, models, metrics, cfg.scoreMaxCandidates(), cfg.maxKeyBytes());
         server = ScorerHttpServer.builder()
             .optHealth(health)
             .optHost(cfg.httpHost())
@@ -123,6 +133,7 @@ public final class ScorerApp implements AutoCloseable {
             .optRelease(() -> liveModel().map(ScorerApp::releaseInfo))
             .setMetrics(this::scrape)
             .setUsers(this::lookupUser)
+            .optScoring(requests)
             .build();
         if (cfg.httpPort() == 0) {
           // application.server must name the port others can reach, so the chosen one.
@@ -160,6 +171,7 @@ public final class ScorerApp implements AutoCloseable {
     }
     this.errors = sink;
     this.http = server;
+    this.scoring = requests;
     this.follower = f;
     this.streams = ks;
     this.users = new StreamsUserStateQuery(ks, config.advertisedEndpoint());
@@ -392,6 +404,9 @@ public final class ScorerApp implements AutoCloseable {
     LOG.info("scorer stopping");
     if (http != null) {
       http.close();
+    }
+    if (scoring != null) {
+      scoring.close();
     }
     streams.close(Duration.ofSeconds(30));
     streamsMetrics.close();

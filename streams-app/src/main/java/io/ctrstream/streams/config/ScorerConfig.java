@@ -87,6 +87,8 @@ import org.slf4j.Logger;
  *     {@code clicks} topic is not read and only ratings give feedback
  * @param attributionWindowMs how long after its event time a scored impression can be clicked
  *     (event time); used only when {@code feedback.clicks} is on
+ * @param scoreMaxCandidates most candidates one {@code POST /score} request may ask for; more
+ *     are refused with 413 (one request is one model call, so this bounds its memory and time)
  */
 public record ScorerConfig(
     String bootstrapServers,
@@ -124,7 +126,8 @@ public record ScorerConfig(
     String instanceId,
     double ratingPositiveThreshold,
     boolean clicksFeedback,
-    long attributionWindowMs) {
+    long attributionWindowMs,
+    int scoreMaxCandidates) {
 
   /** Streams property under which the RocksDB bound reaches {@link BoundedRocksDbConfig}. */
   public static final String ROCKSDB_MEMORY_PROPERTY = "ctr.rocksdb.memory.bytes";
@@ -181,7 +184,8 @@ public record ScorerConfig(
           new Setting("rating.positive.threshold", "ratings at or above this are positives (label 1, history, high-rating counts)", "4"),
           new Setting("feedback.clicks", "read clicks: each scored impression gives a click (label 1) or non_click (label 0) example", "false"),
           new Setting("attribution.window.ms", "how long after an impression (event time) a click counts; then it is a non-click",
-              Long.toString(Duration.ofMinutes(30).toMillis())));
+              Long.toString(Duration.ofMinutes(30).toMillis())),
+          new Setting("score.max.candidates", "most candidates one POST /score request may ask for (more: 413)", "500"));
 
   /** Values of {@code compression.type}. */
   public static final List<String> COMPRESSION_TYPES = List.of("none", "lz4", "zstd", "snappy", "gzip");
@@ -245,6 +249,9 @@ public record ScorerConfig(
     }
     if (maxValueBytes < 1024) {
       problems.add("max.value.bytes must be >= 1024, got " + maxValueBytes);
+    }
+    if (scoreMaxCandidates < 1 || scoreMaxCandidates > 100_000) {
+      problems.add("score.max.candidates must be in [1, 100000], got " + scoreMaxCandidates);
     }
     if (maxKeyBytes < 64 || maxKeyBytes > maxValueBytes) {
       problems.add("max.key.bytes must be in [64, max.value.bytes " + maxValueBytes + "], got " + maxKeyBytes);
@@ -380,7 +387,8 @@ public record ScorerConfig(
         v.get("instance.id"),
         parseDouble(v, "rating.positive.threshold"),
         parseBoolean(v, "feedback.clicks"),
-        parseLong(v, "attribution.window.ms"));
+        parseLong(v, "attribution.window.ms"),
+        parseInt(v, "score.max.candidates"));
   }
 
   /** A copy with some settings changed (keys as in {@link #SETTINGS}); for tests and tools. */
@@ -434,6 +442,7 @@ public record ScorerConfig(
     m.put("rating.positive.threshold", Double.toString(ratingPositiveThreshold));
     m.put("feedback.clicks", Boolean.toString(clicksFeedback));
     m.put("attribution.window.ms", Long.toString(attributionWindowMs));
+    m.put("score.max.candidates", Integer.toString(scoreMaxCandidates));
     return m;
   }
 

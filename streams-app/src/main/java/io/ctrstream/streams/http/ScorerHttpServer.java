@@ -28,7 +28,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The scorer's HTTP endpoint (JDK {@code com.sun.net.httpserver}, two worker threads, GET only):
+ * The scorer's HTTP endpoint (JDK {@code com.sun.net.httpserver}, two worker threads; GET, and
+ * POST for {@code /score}):
  *
  * <ul>
  *   <li>{@code GET /health/live}: 200 unless the scorer is dead (Kafka Streams in ERROR,
@@ -44,6 +45,13 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code GET /users/{userId}}: the user's profile, history and aligned negatives (200), 404
  *       when this instance hosts the user but knows nothing of them, 307 to the instance that
  *       hosts them (its host:port in {@code Location} and the body), 503 while no one can answer.
+ *   <li>{@code POST /score} (when a {@link RequestScorer} is set): {@code {"userId":..,
+ *       "candidates":[movieId..]}} scored in one model call from the user's state on the
+ *       instance that holds it: 200 {@code {"userId","modelVersion","prior","scores":[{"movieId",
+ *       "score"}..]}} in candidate order (a user never seen is cold, still scored), 400 with a
+ *       reason for a bad body ({@link ScoreRequest}), 413 over {@code score.max.candidates} or an
+ *       oversized body, 307 to the holder's {@code /score} (as {@code /users}), 503 while no one
+ *       can answer, 500 when the model fails, 405 for any other method.
  * </ul>
  *
  * Errors answer JSON {@code {"error":..}}; a failing handler never stops the server.
@@ -52,6 +60,9 @@ public final class ScorerHttpServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ScorerHttpServer.class);
   private static final ObjectMapper JSON = Json.mapper();
   private static final String USERS = "/users/";
+  private static final String SCORE = "/score";
+  /** Most of an oversized /score body read and dropped before the 413. */
+  private static final long DRAIN_MAX_BYTES = 16L << 20;
 
   private final HttpServer server;
   private final ExecutorService executor;
@@ -61,6 +72,7 @@ public final class ScorerHttpServer implements AutoCloseable {
   private final Supplier<Optional<Map<String, Object>>> release;
   private final Supplier<String> metrics;
   private final UserStateQuery users;
+  private final RequestScorer scoring;
   private final ScorerHealth health;
 
   private ScorerHttpServer(Builder b) throws IOException {
@@ -71,6 +83,7 @@ public final class ScorerHttpServer implements AutoCloseable {
     this.release = b.release;
     this.metrics = b.metrics;
     this.users = b.users;
+    this.scoring = b.scoring;
     this.server = HttpServer.create(new InetSocketAddress(b.host, b.port), 64);
     AtomicInteger n = new AtomicInteger();
     this.executor = Executors.newFixedThreadPool(2, r -> {
@@ -89,8 +102,8 @@ public final class ScorerHttpServer implements AutoCloseable {
   /** Starts answering; the socket is already bound, see {@link #port()}. */
   public void start() {
     server.start();
-    LOG.info("HTTP endpoint on http://{}:{} (/health/live, /health/ready, /metrics, /model, /users/<userId>)",
-        server.getAddress().getHostString(), port());
+    LOG.info("HTTP endpoint on http://{}:{} (/health/live, /health/ready, /metrics, /model, /users/<userId>{})",
+        server.getAddress().getHostString(), port(), scoring == null ? "" : ", POST /score");
   }
 
   /** The bound port (the chosen one when built with port 0). */
@@ -106,6 +119,10 @@ public final class ScorerHttpServer implements AutoCloseable {
 
   private void handle(HttpExchange ex) throws IOException {
     try (ex) {
+      if (SCORE.equals(ex.getRequestURI().getPath()) && scoring != null) {
+        score(ex);
+        return;
+      }
       if (!"GET".equals(ex.getRequestMethod()) && !"HEAD".equals(ex.getRequestMethod())) {
         ex.getResponseHeaders().add("Allow", "GET, HEAD");
         sendJson(ex, 405, Map.of("error", "only GET is supported"));
@@ -124,7 +141,7 @@ public final class ScorerHttpServer implements AutoCloseable {
         user(ex, path.substring(USERS.length()));
       } else {
         sendJson(ex, 404, Map.of("error", "no such resource " + path
-            + "; try /health/live, /health/ready, /metrics, /model or /users/{userId}"));
+            + "; try /health/live, /health/ready, /metrics, /model, /users/{userId} or POST /score"));
       }
     } catch (RuntimeException e) {
       LOG.warn("HTTP {} {} failed", ex.getRequestMethod(), ex.getRequestURI(), e);
@@ -172,6 +189,85 @@ public final class ScorerHttpServer implements AutoCloseable {
     } else if (r instanceof UserStateQuery.Unavailable u) {
       sendJson(ex, 503, Map.of("userId", userId, "error", u.reason()));
     }
+  }
+
+  private void score(HttpExchange ex) throws IOException {
+    long start = System.nanoTime();
+    String outcome = "error";
+    try {
+      outcome = answerScore(ex);
+    } finally {
+      scoring.observe(outcome, System.nanoTime() - start);
+    }
+  }
+
+  /** Answers one /score exchange; returns its outcome for the metrics. */
+  private String answerScore(HttpExchange ex) throws IOException {
+    if (!"POST".equals(ex.getRequestMethod())) {
+      ex.getResponseHeaders().add("Allow", "POST");
+      sendJson(ex, 405, Map.of("error", "/score takes POST with {\"userId\":..., \"candidates\":[...]}"));
+      return "bad_request";
+    }
+    long limit = scoring.maxBodyBytes();
+    byte[] body;
+    long beyond;
+    try (var in = ex.getRequestBody()) {
+      body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
+      // An oversized body is read on (up to a bound) and dropped, so the client gets the 413
+      // instead of a connection reset; a still larger one does get the reset.
+      beyond = body.length > limit ? discard(in, DRAIN_MAX_BYTES) : 0;
+    }
+    if (body.length > limit) {
+      sendJson(ex, 413, Map.of("error", "the body is " + (beyond >= DRAIN_MAX_BYTES ? "far " : "") + "more than "
+          + limit + " bytes (score.max.candidates ids of max.key.bytes)"));
+      return "too_large";
+    }
+    ScoreRequest request;
+    try {
+      request = scoring.parse(body);
+    } catch (ScoreRequest.Invalid e) {
+      sendJson(ex, e.tooLarge() ? 413 : 400, Map.of("error", e.getMessage()));
+      return e.tooLarge() ? "too_large" : "bad_request";
+    }
+    RequestScorer.Result r = scoring.score(request);
+    if (r instanceof RequestScorer.Scored s) {
+      Map<String, Object> out = new LinkedHashMap<>();
+      out.put("userId", s.userId());
+      out.put("modelVersion", s.modelVersion());
+      out.put("prior", s.prior());
+      List<Map<String, Object>> scores = new ArrayList<>(s.movieIds().size());
+      for (int i = 0; i < s.movieIds().size(); i++) {
+        Map<String, Object> one = new LinkedHashMap<>();
+        one.put("movieId", s.movieIds().get(i));
+        one.put("score", s.scores()[i]);
+        scores.add(one);
+      }
+      out.put("scores", scores);
+      sendJson(ex, 200, out);
+      return "ok";
+    } else if (r instanceof RequestScorer.Elsewhere e) {
+      ex.getResponseHeaders().add("Location", "http://" + e.endpoint() + SCORE);
+      sendJson(ex, 307, Map.of("userId", request.userId(), "instance", e.endpoint(),
+          "error", "this user is hosted by instance " + e.endpoint()));
+      return "redirect";
+    } else if (r instanceof RequestScorer.Unavailable u) {
+      sendJson(ex, 503, Map.of("userId", request.userId(), "error", u.reason()));
+      return "unavailable";
+    } else {
+      sendJson(ex, 500, Map.of("userId", request.userId(), "error", ((RequestScorer.Failed) r).reason()));
+      return "error";
+    }
+  }
+
+  /** Reads and drops up to {@code max} bytes; returns how many. */
+  private static long discard(java.io.InputStream in, long max) throws IOException {
+    byte[] buf = new byte[8192];
+    long n = 0;
+    int r;
+    while (n < max && (r = in.read(buf, 0, (int) Math.min(buf.length, max - n))) >= 0) {
+      n += r;
+    }
+    return n;
   }
 
   private static Map<String, Object> userJson(String userId, UserState s) {
@@ -222,6 +318,7 @@ public final class ScorerHttpServer implements AutoCloseable {
     private Supplier<Optional<Map<String, Object>>> release = Optional::empty;
     private Supplier<String> metrics;
     private UserStateQuery users;
+    private RequestScorer scoring;
     private ScorerHealth health;
 
     private Builder() {}
@@ -277,6 +374,12 @@ public final class ScorerHttpServer implements AutoCloseable {
 
     public Builder setUsers(UserStateQuery users) {
       this.users = users;
+      return this;
+    }
+
+    /** Answers {@code POST /score} with it; default none (then /score is 404). The caller closes it. */
+    public Builder optScoring(RequestScorer scoring) {
+      this.scoring = scoring;
       return this;
     }
 

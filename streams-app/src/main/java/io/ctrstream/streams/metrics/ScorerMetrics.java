@@ -66,6 +66,7 @@ public final class ScorerMetrics {
   private final Timer batchAge;
   private final Timer impressionLag;
   private final Timer modelLoad;
+  private final Timer scoreRequestLatency;
   private final Counter swaps;
   private final MultiGauge modelInfo;
   private final Counter threadFailures;
@@ -109,6 +110,14 @@ public final class ScorerMetrics {
         .publishPercentileHistogram()
         .minimumExpectedValue(Duration.ofMillis(10)).maximumExpectedValue(Duration.ofMinutes(5))
         .register(registry);
+    this.scoreRequestLatency = Timer.builder("ctr.score.request.latency")
+        .description("time to answer one POST /score request, whatever its outcome")
+        .publishPercentileHistogram()
+        .minimumExpectedValue(Duration.ofNanos(100_000)).maximumExpectedValue(Duration.ofSeconds(10))
+        .register(registry);
+    for (String outcome : SCORE_REQUEST_OUTCOMES) {
+      scoreRequestCounter(outcome);
+    }
     this.scoreDistribution = DistributionSummary.builder("ctr.score.distribution")
         .description("the model's scores (probabilities); prior scores are not recorded")
         .serviceLevelObjectives(SCORE_BUCKETS)
@@ -137,6 +146,25 @@ public final class ScorerMetrics {
   /** Counters on a Prometheus registry, as the running service exposes them on /metrics. */
   public static ScorerMetrics prometheus() {
     return new ScorerMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+  }
+
+  /**
+   * Outcomes of {@code POST /score}: {@code ok} (200), {@code bad_request} (400, 405), {@code
+   * too_large} (413), {@code redirect} (307 to the instance holding the user), {@code
+   * unavailable} (503), {@code error} (500: the model failed or gave no probability).
+   */
+  public static final List<String> SCORE_REQUEST_OUTCOMES =
+      List.of("ok", "bad_request", "too_large", "redirect", "unavailable", "error");
+
+  /** One {@code POST /score} request was answered with {@code outcome} in {@code nanos}. */
+  public void scoreRequest(String outcome, long nanos) {
+    scoreRequestLatency.record(nanos, TimeUnit.NANOSECONDS);
+    scoreRequestCounter(outcome).increment();
+  }
+
+  private Counter scoreRequestCounter(String outcome) {
+    return Counter.builder("ctr.score.requests").description("POST /score requests by outcome")
+        .tag("outcome", outcome).register(registry);
   }
 
   /** One batch went through the model in {@code nanos}. */

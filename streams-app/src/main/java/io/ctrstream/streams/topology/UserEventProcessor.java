@@ -94,7 +94,7 @@ final class UserEventProcessor implements Processor<String, UserEvent, String, O
   private KeyValueStore<String, UserState> users;
   private KeyValueStore<String, Long> rated;
   private Catalog catalog;
-  private KeyValueStore<String, MovieStats> movieStats;
+  private FeatureAssembler features;
   private PendingImpressions pending;
   private ClickAttribution clicks; // null unless feedback.clicks is on
   private UserRetention retention;
@@ -118,7 +118,8 @@ final class UserEventProcessor implements Processor<String, UserEvent, String, O
     this.users = context.getStateStore(StoreNames.USER_STATE);
     this.rated = context.getStateStore(StoreNames.RATED);
     this.catalog = new Catalog(context.getStateStore(StoreNames.CATALOG));
-    this.movieStats = context.getStateStore(StoreNames.MOVIE_STATS);
+    this.features = new FeatureAssembler(context.getStateStore(StoreNames.CATALOG),
+        context.<KeyValueStore<String, MovieStats>>getStateStore(StoreNames.MOVIE_STATS));
     this.pending = new PendingImpressions(
         context.getStateStore(StoreNames.PENDING), context.getStateStore(StoreNames.PENDING_EXPIRY));
     this.retention = new UserRetention(users, rated, context.getStateStore(StoreNames.USER_EXPIRY),
@@ -329,26 +330,16 @@ final class UserEventProcessor implements Processor<String, UserEvent, String, O
   }
 
   /**
-   * Features of (user, movie) now: one read each of the user's state, the catalog and the movie
-   * stats (a movie with no stats has, as far as this scorer knows, no ratings: 0, not unknown).
+   * Features of (user, movie) now: the user's state, then {@link FeatureAssembler} (one read each
+   * of the catalog and the movie stats).
    */
   private ServedFeatures assemble(String userId, String movieId) {
     return assemble(userId, movieId, stateOf(userId));
   }
 
+  /** Features of (user, movie) from {@code state}: the same assembly as {@code POST /score}'s. */
   private ServedFeatures assemble(String userId, String movieId, UserState state) {
-    Movie movie = catalog.get(movieId);
-    List<String> genres = movie == null ? List.of() : movie.genres();
-    MovieStats stats = movieStats.get(movieId);
-    return new ServedFeatures(state.profile(), genres, state.historyIds(), state.negativeIds(),
-        state.ratings(), state.positives(),
-        stats == null ? 0 : saturatedInt(stats.ratings()),
-        stats == null ? 0 : saturatedInt(stats.positives()),
-        state.genreCounters().servedFor(genres));
-  }
-
-  private static int saturatedInt(long n) {
-    return (int) Math.min(Integer.MAX_VALUE, n);
+    return features.assemble(movieId, state);
   }
 
   private UserState stateOf(String userId) {
