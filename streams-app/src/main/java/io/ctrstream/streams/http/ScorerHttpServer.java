@@ -28,8 +28,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The scorer's HTTP endpoint (JDK {@code com.sun.net.httpserver}, two worker threads; GET, and
- * POST for {@code /score}):
+ * The scorer's HTTP endpoint (JDK {@code com.sun.net.httpserver}; GET, and POST for {@code
+ * /score}). Two worker threads answer health, metrics, model and user queries; {@code /score}
+ * requests are handed to a pool of their own ({@link #SCORE_THREADS} threads, at most {@link
+ * #SCORE_QUEUE} waiting, 503 beyond), so that model calls never hold up a readiness probe or a
+ * metrics scrape:
  *
  * <ul>
  *   <li>{@code GET /health/live}: 200 unless the scorer is dead (Kafka Streams in ERROR,
@@ -61,11 +64,16 @@ public final class ScorerHttpServer implements AutoCloseable {
   private static final ObjectMapper JSON = Json.mapper();
   private static final String USERS = "/users/";
   private static final String SCORE = "/score";
+  /** Threads that answer /score (its model calls run one at a time; reads and features do not). */
+  static final int SCORE_THREADS = 2;
+  /** /score requests waiting for a thread; more are answered 503 at once. */
+  static final int SCORE_QUEUE = 64;
   /** Most of an oversized /score body read and dropped before the 413. */
   private static final long DRAIN_MAX_BYTES = 16L << 20;
 
   private final HttpServer server;
   private final ExecutorService executor;
+  private final ExecutorService scoreExecutor;
   private final Supplier<KafkaStreams.State> state;
   private final Supplier<String> modelVersion;
   private final Supplier<Optional<Manifest>> manifest;
@@ -91,6 +99,14 @@ public final class ScorerHttpServer implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
+    AtomicInteger m = new AtomicInteger();
+    this.scoreExecutor = new java.util.concurrent.ThreadPoolExecutor(SCORE_THREADS, SCORE_THREADS, 0L,
+        java.util.concurrent.TimeUnit.MILLISECONDS, new java.util.concurrent.ArrayBlockingQueue<>(SCORE_QUEUE),
+        r -> {
+          Thread t = new Thread(r, "ctr-score-" + m.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        });
     server.setExecutor(executor);
     server.createContext("/", this::handle);
   }
@@ -115,14 +131,28 @@ public final class ScorerHttpServer implements AutoCloseable {
   public void close() {
     server.stop(1);
     executor.shutdownNow();
+    scoreExecutor.shutdownNow();
   }
 
   private void handle(HttpExchange ex) throws IOException {
-    try (ex) {
-      if (SCORE.equals(ex.getRequestURI().getPath()) && scoring != null) {
-        score(ex);
-        return;
+    if (SCORE.equals(ex.getRequestURI().getPath()) && scoring != null) {
+      try {
+        scoreExecutor.execute(() -> {
+          try (ex) {
+            score(ex);
+          } catch (IOException | RuntimeException e) {
+            LOG.warn("POST /score failed: {}", e.toString());
+          }
+        });
+      } catch (java.util.concurrent.RejectedExecutionException busy) {
+        try (ex) {
+          sendJson(ex, 503, Map.of("error", "too many /score requests waiting (" + SCORE_QUEUE
+              + "); retry shortly"));
+        }
       }
+      return;
+    }
+    try (ex) {
       if (!"GET".equals(ex.getRequestMethod()) && !"HEAD".equals(ex.getRequestMethod())) {
         ex.getResponseHeaders().add("Allow", "GET, HEAD");
         sendJson(ex, 405, Map.of("error", "only GET is supported"));

@@ -61,7 +61,7 @@ class ScoreEndpointTest {
       List.of(new HistoryEntry("10", 1_000L, "77"), new HistoryEntry("20", 2_000L, "88")));
 
   /** 0.1 per history entry plus 0.25 for a Comedy: a function of the features. */
-  private final class Model implements BatchScorer {
+  private class Model implements BatchScorer {
     private final String version;
 
     Model(String version) {
@@ -140,6 +140,43 @@ class ScoreEndpointTest {
         return map.size();
       }
     };
+  }
+
+  @Test
+  void slowModelCallsNeverHoldUpHealthOrMetrics() throws Exception {
+    java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    provider.release("slow", () -> new Model("slow") {
+      @Override
+      public float[] score(List<FeatureRow> rows) {
+        entered.countDown();
+        try {
+          release.await(20, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        return super.score(rows);
+      }
+    });
+    String body = "{\"userId\":\"alice\",\"candidates\":[\"1\"]}";
+    var pending = new ArrayList<java.util.concurrent.CompletableFuture<HttpResponse<String>>>();
+    for (int i = 0; i < 3; i++) { // more /score requests than the HTTP server's two workers
+      pending.add(client.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port()
+          + "/score")).timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+          HttpResponse.BodyHandlers.ofString()));
+    }
+    assertThat(entered.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    for (String path : List.of("/health/live", "/metrics")) {
+      HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+          + server.port() + path)).timeout(Duration.ofSeconds(3)).GET().build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).as(path + " while model calls block").isEqualTo(200);
+    }
+    assertThat(pending).noneMatch(java.util.concurrent.CompletableFuture::isDone);
+    release.countDown();
+    for (var f : pending) {
+      assertThat(f.get(20, java.util.concurrent.TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+    }
   }
 
   private HttpResponse<String> post(String body) throws Exception {
