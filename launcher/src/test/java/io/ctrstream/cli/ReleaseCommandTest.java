@@ -157,8 +157,9 @@ class ReleaseCommandTest {
         assertThat(held.decision()).as(held.reason()).isEqualTo(RunResult.Decision.PINNED);
         assertThat(held.liveVersion()).isEqualTo("rel-1");
         assertThat(held.reason()).contains("pinned");
-        Thread.sleep(1_000);
-        assertThat(app.modelVersion()).isEqualTo("rel-1");
+        // and the scorers keep serving it
+        await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5))
+            .until(() -> app.modelVersion().equals("rel-1"));
         assertThat(release(common, "list").json().get("live").asText()).isEqualTo("rel-1");
 
         Run unpin = release(common, "unpin");

@@ -22,10 +22,8 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -145,14 +143,13 @@ class ClickAttributionIntegrationTest {
     }
   }
 
-  private static final Map<String, String> SETTINGS = Map.of("commit.interval.ms", "200",
-      "feedback.clicks", "true", "attribution.window.ms", Long.toString(WINDOW));
-
   /** As in {@link CrashRecoveryIntegrationTest}: a 6 s session so the dead member's partitions move soon. */
+  private static final Map<String, String> SETTINGS = Map.of("commit.interval.ms", "200",
+      "feedback.clicks", "true", "attribution.window.ms", Long.toString(WINDOW),
+      "session.timeout.ms", "6000");
+
   private static KafkaStreams streams(ScorerConfig config, SwappableModelProvider models) {
-    Properties props = config.toStreamsProperties();
-    props.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), 6_000);
-    props.put(StreamsConfig.consumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG), 1_500);
-    return new KafkaStreams(ScorerTopology.build(config, models, ScorerMetrics.inMemory()), props);
+    return new KafkaStreams(ScorerTopology.build(config, models, ScorerMetrics.inMemory()),
+        config.toStreamsProperties());
   }
 }

@@ -18,10 +18,8 @@ import java.util.Queue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -107,17 +105,17 @@ class CrashRecoveryIntegrationTest {
     flow.flush();
   }
 
-  private static final Map<String, String> COMMIT_EVERY_200_MS = Map.of("commit.interval.ms", "200");
-
   /**
-   * The scorer's topology on a plain client. A Streams member does not leave its group on close,
-   * so the dead instance's partitions move only when its session times out: 6 s (the broker's
-   * minimum) instead of 45 s keeps the test short.
+   * A Streams member does not leave its group on close, so the dead instance's partitions move
+   * only when its session times out: 6 s (the broker's minimum) instead of 45 s keeps the test
+   * short.
    */
+  private static final Map<String, String> COMMIT_EVERY_200_MS = Map.of("commit.interval.ms", "200",
+      "session.timeout.ms", "6000");
+
+  /** The scorer's topology on a plain client. */
   private static KafkaStreams streams(ScorerConfig config, SwappableModelProvider models) {
-    Properties props = config.toStreamsProperties();
-    props.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), 6_000);
-    props.put(StreamsConfig.consumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG), 1_500);
-    return new KafkaStreams(ScorerTopology.build(config, models, ScorerMetrics.inMemory()), props);
+    return new KafkaStreams(ScorerTopology.build(config, models, ScorerMetrics.inMemory()),
+        config.toStreamsProperties());
   }
 }

@@ -16,6 +16,7 @@ import io.ctrstream.schemas.UserProfile;
 import io.ctrstream.streams.ScorerApp;
 import io.ctrstream.streams.config.ScorerConfig;
 import io.ctrstream.streams.release.TinyBundles;
+import io.ctrstream.streams.state.StoreNames;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -41,6 +42,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -223,7 +226,10 @@ class MonitoringConfigTest {
         send(producer, config.topics().movies(), "2", new Movie("2", "two", List.of("Drama")));
         send(producer, config.topics().users(), "u1", new UserProfile("u1", "F", 30, "writer", "12345"));
         producer.flush();
-        Thread.sleep(500); // the catalog is a global store: let it see the movies first
+        // the catalog is a global store: the impression below must find its movie there
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> app.streams().store(
+            StoreQueryParameters.fromNameAndType(StoreNames.CATALOG,
+                QueryableStoreTypes.<String, Object>keyValueStore())).get("m|2") != null);
         send(producer, config.topics().ratings(), "u1", new Rating("u1", "1", 5.0, now - 1_000));
         send(producer, config.topics().impressions(), "u1", new Impression("i1", "u1", "2", now));
         producer.send(new ProducerRecord<>(config.topics().impressions().name(), "u1",
