@@ -17,6 +17,7 @@ import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -122,20 +123,7 @@ public final class BenchScoringCommand implements Callable<Integer> {
   @Option(names = "--no-progress", description = "Do not draw progress bars.")
   boolean noProgress;
 
-  @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT",
-      description = "Run against this running cluster instead of a broker started in this process"
-          + " (e.g. one started by ./ctr broker, or a real cluster): the broker's CPU and garbage"
-          + " collection are then not the scorer's. Topics get a prefix unique to the run and are"
-          + " deleted at the end.")
-  String bootstrapServers;
-
-  @Option(names = "--kafka-properties", paramLabel = "FILE",
-      description = "Kafka client properties (security.protocol, sasl.*, ssl.*) for --bootstrap-servers.")
-  Path kafkaProperties;
-
-  @Option(names = "--replication-factor", paramLabel = "N",
-      description = "Replicas of each benchmark topic on --bootstrap-servers (default: min(3, brokers)).")
-  Short replicationFactor;
+  @Mixin ClusterOptions cluster;
 
   @Option(names = "--streams-property", paramLabel = "KEY=VALUE",
       description = "A Kafka Streams property for every run, after the scorer's own (repeatable;"
@@ -166,7 +154,7 @@ public final class BenchScoringCommand implements Callable<Integer> {
           .optWarmUpRun(!noWarmUpRun)
           .optWarmUpSeconds(warmUpSeconds)
           .optStreamsProperties(streamsProperties)
-          .optCluster(bootstrapServers, kafkaProperties, java.util.Optional.ofNullable(replicationFactor))
+          .optCluster(cluster.bootstrapServers, cluster.kafkaProperties, cluster.replicationFactor())
           .optProgress(noProgress ? ScoringBenchmark.Progress.NONE : new Bar())
           .build();
     } catch (IllegalArgumentException e) {

@@ -16,10 +16,10 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code ./ctr chaos}: checks that hostile conditions do not stop scoring; one subcommand each. */
@@ -90,19 +90,7 @@ public final class ChaosCommand implements Runnable {
     @Option(names = "--seed", defaultValue = "42", description = "Default: ${DEFAULT-VALUE}.")
     long seed;
 
-    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT",
-        description = "Run against this running cluster instead of a broker started in this"
-            + " process. Topics get a prefix unique to the run (ctr-chaos-<ms>-) and are deleted"
-            + " at the end.")
-    String bootstrapServers;
-
-    @Option(names = "--kafka-properties", paramLabel = "FILE",
-        description = "Kafka client properties (security.protocol, sasl.*, ssl.*) for --bootstrap-servers.")
-    Path kafkaProperties;
-
-    @Option(names = "--replication-factor", paramLabel = "N",
-        description = "Replicas of each topic on --bootstrap-servers (default: min(3, brokers)).")
-    Short replicationFactor;
+    @Mixin ClusterOptions cluster;
 
     @Option(names = "--no-progress", description = "Do not draw progress bars.")
     boolean noProgress;
@@ -115,7 +103,7 @@ public final class ChaosCommand implements Runnable {
         chaos = new InputChaos(new InputChaos.Options(c, valid,
             validRatings < 0 ? valid / 4 : validRatings, users, movies,
             Duration.ofSeconds(Math.max(1, timeoutSeconds)), Duration.ofMillis(Math.max(0, settleMs)),
-            seed, bootstrapServers, kafkaProperties, Optional.ofNullable(replicationFactor),
+            seed, cluster.bootstrapServers, cluster.kafkaProperties, cluster.replicationFactor(),
             noProgress ? ScoringBenchmark.Progress.NONE : new BenchScoringCommand.Bar()));
       } catch (IllegalArgumentException | IOException e) {
         System.err.println("ctr chaos input: " + e.getMessage());
@@ -244,19 +232,7 @@ public final class ChaosCommand implements Runnable {
             + " directory, deleted when the run passes.")
     Path workDir;
 
-    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT",
-        description = "Run against this running cluster instead of a broker started in this"
-            + " process. Topics get a prefix unique to the run (ctr-chaos-crash-<ms>-) and are"
-            + " deleted at the end.")
-    String bootstrapServers;
-
-    @Option(names = "--kafka-properties", paramLabel = "FILE",
-        description = "Kafka client properties (security.protocol, sasl.*, ssl.*) for --bootstrap-servers.")
-    Path kafkaProperties;
-
-    @Option(names = "--replication-factor", paramLabel = "N",
-        description = "Replicas of each topic on --bootstrap-servers (default: min(3, brokers)).")
-    Short replicationFactor;
+    @Mixin ClusterOptions cluster;
 
     @Override
     public Integer call() throws Exception {
@@ -264,8 +240,8 @@ public final class ChaosCommand implements Runnable {
       try {
         chaos = new CrashChaos(new CrashChaos.Options(impressions, kills, ratingsEvery, users, movies,
             rate, partitions, sessionTimeoutMs, Duration.ofSeconds(Math.max(1, timeoutSeconds)),
-            Duration.ofMillis(Math.max(0, settleMs)), seed, bootstrapServers, kafkaProperties,
-            Optional.ofNullable(replicationFactor), workDir,
+            Duration.ofMillis(Math.max(0, settleMs)), seed, cluster.bootstrapServers, cluster.kafkaProperties,
+            cluster.replicationFactor(), workDir,
             line -> System.err.println("chaos crash: " + line)));
       } catch (IllegalArgumentException e) {
         System.err.println("ctr chaos crash: " + e.getMessage());
@@ -388,19 +364,7 @@ public final class ChaosCommand implements Runnable {
             + " directory, deleted when the run passes.")
     Path workDir;
 
-    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT",
-        description = "Run against this running cluster instead of a broker started in this"
-            + " process. Topics get a prefix unique to the run (ctr-chaos-scale-<ms>-) and are"
-            + " deleted at the end.")
-    String bootstrapServers;
-
-    @Option(names = "--kafka-properties", paramLabel = "FILE",
-        description = "Kafka client properties (security.protocol, sasl.*, ssl.*) for --bootstrap-servers.")
-    Path kafkaProperties;
-
-    @Option(names = "--replication-factor", paramLabel = "N",
-        description = "Replicas of each topic on --bootstrap-servers (default: min(3, brokers)).")
-    Short replicationFactor;
+    @Mixin ClusterOptions cluster;
 
     @Override
     public Integer call() throws Exception {
@@ -409,7 +373,7 @@ public final class ChaosCommand implements Runnable {
         chaos = new ScaleChaos(new ScaleChaos.Options(impressions, standbyReplicas, ratingsEvery,
             users, movies, rate, partitions, sessionTimeoutMs,
             Duration.ofSeconds(Math.max(1, timeoutSeconds)), Duration.ofMillis(Math.max(0, settleMs)),
-            bootstrapServers, kafkaProperties, Optional.ofNullable(replicationFactor), workDir,
+            cluster.bootstrapServers, cluster.kafkaProperties, cluster.replicationFactor(), workDir,
             line -> System.err.println("chaos scale: " + line)));
       } catch (IllegalArgumentException e) {
         System.err.println("ctr chaos scale: " + e.getMessage());
@@ -542,19 +506,7 @@ public final class ChaosCommand implements Runnable {
     @Option(names = "--seed", defaultValue = "42", description = "Default: ${DEFAULT-VALUE}.")
     long seed;
 
-    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT",
-        description = "Run against this running cluster instead of a broker started in this"
-            + " process. Topics get a prefix unique to the run (ctr-chaos-<ms>-) and are deleted"
-            + " at the end.")
-    String bootstrapServers;
-
-    @Option(names = "--kafka-properties", paramLabel = "FILE",
-        description = "Kafka client properties (security.protocol, sasl.*, ssl.*) for --bootstrap-servers.")
-    Path kafkaProperties;
-
-    @Option(names = "--replication-factor", paramLabel = "N",
-        description = "Replicas of each topic on --bootstrap-servers (default: min(3, brokers)).")
-    Short replicationFactor;
+    @Mixin ClusterOptions cluster;
 
     @Option(names = "--no-progress", description = "Do not draw progress bars.")
     boolean noProgress;
@@ -566,8 +518,8 @@ public final class ChaosCommand implements Runnable {
         chaos = new ModelChaos(new ModelChaos.Options(rate, users, movies,
             Duration.ofSeconds(steadySeconds), Duration.ofSeconds(afterSwapSeconds),
             Duration.ofSeconds(stepTimeoutSeconds), Duration.ofSeconds(timeoutSeconds),
-            latencySlackMs, seed, bootstrapServers, kafkaProperties,
-            Optional.ofNullable(replicationFactor),
+            latencySlackMs, seed, cluster.bootstrapServers, cluster.kafkaProperties,
+            cluster.replicationFactor(),
             noProgress ? ScoringBenchmark.Progress.NONE : new BenchScoringCommand.Bar()));
       } catch (IllegalArgumentException e) {
         System.err.println("ctr chaos model: " + e.getMessage());
@@ -674,19 +626,7 @@ public final class ChaosCommand implements Runnable {
     @Option(names = "--seed", defaultValue = "42", description = "Default: ${DEFAULT-VALUE}.")
     long seed;
 
-    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT",
-        description = "Run against this running cluster instead of a broker started in this"
-            + " process. Topics get a prefix unique to the run (ctr-chaos-<ms>-) and are deleted"
-            + " at the end.")
-    String bootstrapServers;
-
-    @Option(names = "--kafka-properties", paramLabel = "FILE",
-        description = "Kafka client properties (security.protocol, sasl.*, ssl.*) for --bootstrap-servers.")
-    Path kafkaProperties;
-
-    @Option(names = "--replication-factor", paramLabel = "N",
-        description = "Replicas of each topic on --bootstrap-servers (default: min(3, brokers)).")
-    Short replicationFactor;
+    @Mixin ClusterOptions cluster;
 
     @Option(names = "--no-progress", description = "Do not draw progress bars.")
     boolean noProgress;
@@ -696,8 +636,8 @@ public final class ChaosCommand implements Runnable {
       StateChaos chaos;
       try {
         chaos = new StateChaos(new StateChaos.Options(users, movies, ratingsPerUser, impressions,
-            Duration.ofSeconds(Math.max(1, timeoutSeconds)), seed, bootstrapServers,
-            kafkaProperties, Optional.ofNullable(replicationFactor),
+            Duration.ofSeconds(Math.max(1, timeoutSeconds)), seed, cluster.bootstrapServers,
+            cluster.kafkaProperties, cluster.replicationFactor(),
             noProgress ? ScoringBenchmark.Progress.NONE : new BenchScoringCommand.Bar()));
       } catch (IllegalArgumentException e) {
         System.err.println("ctr chaos state: " + e.getMessage());

@@ -6,13 +6,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ctrstream.cli.bench.ScoringBenchmark;
 import io.ctrstream.cli.chaos.MemoryChaos;
 import java.io.PrintStream;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -87,18 +86,7 @@ final class ChaosMemoryCommand implements Callable<Integer> {
   @Option(names = "--no-progress", description = "Do not draw progress bars.")
   boolean noProgress;
 
-  @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT",
-      description = "Run against this running cluster instead of a broker started in this process."
-          + " Topics get a prefix unique to the run and are deleted at the end.")
-  String bootstrapServers;
-
-  @Option(names = "--kafka-properties", paramLabel = "FILE",
-      description = "Kafka client properties (security.protocol, sasl.*, ssl.*) for --bootstrap-servers.")
-  Path kafkaProperties;
-
-  @Option(names = "--replication-factor", paramLabel = "N",
-      description = "Replicas of each topic on --bootstrap-servers (default: min(3, brokers)).")
-  Short replicationFactor;
+  @Mixin ClusterOptions cluster;
 
   @Override
   public Integer call() throws Exception {
@@ -118,7 +106,7 @@ final class ChaosMemoryCommand implements Callable<Integer> {
           .optRssAllowanceBytes(rssAllowanceMib << 20)
           .optTimeout(Duration.ofSeconds(Math.max(1, timeoutSeconds)))
           .optSeed(seed)
-          .optCluster(bootstrapServers, kafkaProperties, Optional.ofNullable(replicationFactor))
+          .optCluster(cluster.bootstrapServers, cluster.kafkaProperties, cluster.replicationFactor())
           .optProgress(noProgress ? ScoringBenchmark.Progress.NONE : new BenchScoringCommand.Bar())
           .build();
     } catch (IllegalArgumentException e) {
